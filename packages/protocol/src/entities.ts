@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ErrorInfoSchema, IdSchema, IsoDateSchema } from './common.ts';
+
+export const UserSchema = z.object({
+  id: IdSchema,
+  username: z.string(),
+  role: z.enum(['admin', 'user']),
+  createdAt: IsoDateSchema,
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const BotSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  description: z.string(),
+  icon: z.string(),
+  color: z.string(),
+  systemPrompt: z.string(),
+  models: z.object({ default: z.string(), utility: z.string().optional() }),
+  fallbackModels: z.array(z.string()),
+  settings: z.object({ temperature: z.number().optional(), maxOutputTokens: z.number().optional() }),
+  createdAt: IsoDateSchema,
+  updatedAt: IsoDateSchema,
+});
+export type Bot = z.infer<typeof BotSchema>;
+
+export const ChatSchema = z.object({
+  id: IdSchema,
+  botId: IdSchema,
+  title: z.string(),
+  pinned: z.boolean(),
+  archived: z.boolean(),
+  model: z.string().nullable(),
+  createdAt: IsoDateSchema,
+  updatedAt: IsoDateSchema,
+});
+export type Chat = z.infer<typeof ChatSchema>;
+
+export const UsageSchema = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  totalTokens: z.number(),
+  cachedInputTokens: z.number().optional(),
+  reasoningTokens: z.number().optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const FinishReasonSchema = z.enum([
+  'stop',
+  'length',
+  'tool-calls',
+  'content-filter',
+  'cancelled',
+  'error',
+  'other',
+]);
+export type FinishReason = z.infer<typeof FinishReasonSchema>;
+
+export const AttemptSchema = z.object({
+  model: z.string(),
+  error: ErrorInfoSchema.optional(),
+  startedAt: IsoDateSchema,
+  durationMs: z.number(),
+});
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const PerModelUsageSchema = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: z.number().optional(),
+  calls: z.number(),
+  durationMs: z.number(),
+});
+
+export const MessageMetadataSchema = z.object({
+  model: z.string().optional(),
+  modelRequested: z.string().optional(),
+  providerModelId: z.string().optional(),
+  usage: UsageSchema.optional(),
+  costUsd: z.number().optional(),
+  catalogueVersion: z.string().optional(),
+  ttftMs: z.number().optional(),
+  durationMs: z.number().optional(),
+  tokensPerSecond: z.number().optional(),
+  finishReason: FinishReasonSchema.optional(),
+  attempts: z.array(AttemptSchema).optional(),
+  perModel: z.record(z.string(), PerModelUsageSchema).optional(),
+  error: ErrorInfoSchema.optional(),
+});
+/** `{}` for user messages; `model` and `modelRequested` are always set on assistant messages. */
+export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
+
+export const MessageStatusSchema = z.enum(['complete', 'streaming', 'cancelled', 'error']);
+export type MessageStatus = z.infer<typeof MessageStatusSchema>;
+
+export const MessageSchema = z.object({
+  id: IdSchema,
+  chatId: IdSchema,
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.string(),
+  status: MessageStatusSchema,
+  parentId: IdSchema.nullable(),
+  createdAt: IsoDateSchema,
+  updatedAt: IsoDateSchema,
+  metadata: MessageMetadataSchema,
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const PricingSchema = z.object({
+  inputPerMTok: z.number(),
+  outputPerMTok: z.number(),
+  cachedInputPerMTok: z.number().optional(),
+});
+export type Pricing = z.infer<typeof PricingSchema>;
+
+export const ModelInfoSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  name: z.string(),
+  contextWindow: z.number().optional(),
+  maxOutputTokens: z.number().optional(),
+  pricing: PricingSchema.optional(),
+  capabilities: z
+    .object({ tools: z.boolean().optional(), vision: z.boolean().optional(), reasoning: z.boolean().optional() })
+    .optional(),
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+export const ModelsResponseSchema = z.object({
+  default: z.string().nullable(),
+  groups: z.record(z.string(), z.array(ModelInfoSchema)),
+  catalogueVersion: z.string().optional(),
+  providers: z
+    .array(z.object({ id: z.string(), available: z.boolean(), error: z.string().optional() }))
+    .optional(),
+});
+export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;

@@ -1,0 +1,5 @@
+export * from './common.ts';
+export * from './entities.ts';
+export * from './limits.ts';
+export * from './rest.ts';
+export * from './ws.ts';

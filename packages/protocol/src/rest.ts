@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { IdSchema, ModelIdSchema } from './common.ts';
+import { LIMITS } from './limits.ts';
+
+const nonBlank = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+export const CredentialsBodySchema = z.strictObject({
+  username: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(LIMITS.usernameChars)
+    .regex(/^[\p{L}\p{N}._@-]+$/u, 'may contain letters, digits and . _ @ - only'),
+  password: z.string().min(LIMITS.passwordMinChars).max(LIMITS.passwordMaxChars),
+});
+export type CredentialsBody = z.infer<typeof CredentialsBodySchema>;
+
+export const CreateUserBodySchema = CredentialsBodySchema.extend({ role: z.enum(['admin', 'user']).optional() });
+export type CreateUserBody = z.infer<typeof CreateUserBodySchema>;
+
+/** `""` means "use the system default". */
+const BotModelSchema = z.union([z.literal(''), ModelIdSchema]);
+
+const botFields = {
+  name: nonBlank(LIMITS.nameChars),
+  description: z.string().max(LIMITS.descriptionChars),
+  icon: z.string().max(32),
+  color: z.string().max(32),
+  systemPrompt: z.string().max(LIMITS.systemPromptChars),
+  models: z.strictObject({ default: BotModelSchema, utility: ModelIdSchema.optional() }),
+  fallbackModels: z.array(ModelIdSchema).max(LIMITS.fallbackModels),
+  settings: z.strictObject({
+    temperature: z.number().min(0).max(2).optional(),
+    maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
+  }),
+};
+
+export const CreateBotBodySchema = z.strictObject({
+  name: botFields.name,
+  description: botFields.description.optional(),
+  icon: botFields.icon.optional(),
+  color: botFields.color.optional(),
+  systemPrompt: botFields.systemPrompt.optional(),
+  models: botFields.models.optional(),
+  fallbackModels: botFields.fallbackModels.optional(),
+  settings: botFields.settings.optional(),
+});
+export type CreateBotBody = z.infer<typeof CreateBotBodySchema>;
+
+export const UpdateBotBodySchema = CreateBotBodySchema.partial();
+export type UpdateBotBody = z.infer<typeof UpdateBotBodySchema>;
+
+export const CreateChatBodySchema = z.strictObject({ title: z.string().trim().max(LIMITS.titleChars).optional() });
+export type CreateChatBody = z.infer<typeof CreateChatBodySchema>;
+
+export const UpdateChatBodySchema = z.strictObject({
+  title: nonBlank(LIMITS.titleChars).optional(),
+  pinned: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  model: ModelIdSchema.nullable().optional(),
+});
+export type UpdateChatBody = z.infer<typeof UpdateChatBodySchema>;
+
+export const ListMessagesQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(LIMITS.messagesPageMax).default(50),
+  before: z.string().max(200).optional(),
+});
+export type ListMessagesQuery = z.infer<typeof ListMessagesQuerySchema>;
+
+export const ListChatsQuerySchema = z.strictObject({
+  archived: z.enum(['true', 'false', 'all']).optional(),
+});
+
+export const IdParamsSchema = {
+  bot: z.strictObject({ botId: IdSchema }),
+  chat: z.strictObject({ chatId: IdSchema }),
+  user: z.strictObject({ userId: IdSchema }),
+};
