@@ -23,6 +23,8 @@ export const RegenerateFramePayloadSchema = z.strictObject({
 export const CancelFramePayloadSchema = z.strictObject({ turnId: IdSchema });
 export const ResumeFramePayloadSchema = z.strictObject({
   chatId: IdSchema,
+  /** The turn the client last followed; without it, the chat's latest turn. */
+  turnId: IdSchema.optional(),
   afterSeq: z.number().int().min(0).optional(),
 });
 export const PingFramePayloadSchema = z.strictObject({ ts: z.number().optional() });
@@ -67,7 +69,7 @@ export type TurnEvent = {
 
 export type ServerEvent =
   | TurnEvent
-  | { type: 'error'; payload: { code: string; message: string; details?: unknown } }
+  | { type: 'error'; payload: { code: string; message: string; details?: unknown; clientMessageId?: string } }
   | { type: 'resync'; payload: Partial<TurnFields> & { chatId: string; message: Message } }
   | { type: 'pong'; payload: { ts?: number } };
 

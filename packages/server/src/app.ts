@@ -1,0 +1,145 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyWebsocket from '@fastify/websocket';
+import { LIMITS } from '@cachibot/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAuthRoutes } from './auth/auth-routes.ts';
+import { AuthService } from './auth/auth-service.ts';
+import { requireUser } from './auth/request-auth.ts';
+import { SessionRepository } from './auth/session-repository.ts';
+import { UserRepository } from './auth/user-repository.ts';
+import { BotRepository } from './bots/bot-repository.ts';
+import { registerBotRoutes } from './bots/bot-routes.ts';
+import { BotService } from './bots/bot-service.ts';
+import { InProcessEventBus } from './bus/event-bus.ts';
+import { ChatRepository } from './chats/chat-repository.ts';
+import { registerChatRoutes } from './chats/chat-routes.ts';
+import { ChatService } from './chats/chat-service.ts';
+import { MessageRepository } from './chats/message-repository.ts';
+import type { Config } from './config.ts';
+import { type OpenedDatabase, openDatabase } from './db/database.ts';
+import { AppError, toErrorBody } from './errors.ts';
+import { WsGateway } from './gateway/ws-gateway.ts';
+import { createCatalogue } from './models/catalogue.ts';
+import { ModelDirectory } from './models/model-directory.ts';
+import { registerModelRoutes } from './models/model-routes.ts';
+import { createProviderAdapters } from './models/providers.ts';
+import { TurnEngine } from './turns/turn-engine.ts';
+import { TurnRepository } from './turns/turn-repository.ts';
+import { registerWebRoutes } from './web/web-routes.ts';
+
+export const VERSION = '0.1.0';
+
+export interface CachibotApp {
+  app: FastifyInstance;
+  engine: TurnEngine;
+  database: OpenedDatabase;
+  /** Refuses new turns, lets running ones finish (bounded), closes sockets and the database. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** PostgreSQL schema (tests isolate each run in its own). */
+  pgSchema?: string;
+  logger?: boolean;
+}
+
+/** Composition root: every implementation is chosen here, once. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<CachibotApp> {
+  const app = Fastify({
+    logger:
+      options.logger === false || config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey'] },
+    bodyLimit: LIMITS.bodyBytes,
+    trustProxy: false,
+  });
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgSchema: options.pgSchema });
+  const { db } = database;
+
+  const bus = new InProcessEventBus();
+  const bots = new BotService(new BotRepository(db));
+  const messages = new MessageRepository(db);
+  const chats = new ChatService(db, new ChatRepository(db), messages, bots);
+  const auth = new AuthService(new UserRepository(db), new SessionRepository(db), bots);
+  const models = new ModelDirectory(createProviderAdapters(config.providers), createCatalogue(), {
+    ttlMs: config.models.ttlMs,
+    discoveryTimeoutMs: config.models.discoveryTimeoutMs,
+    defaultModel: config.defaultModel,
+  });
+  const turns = new TurnRepository(db);
+  const engine = new TurnEngine(
+    { bots, chats, messages, turns, models, bus, log: app.log },
+    {
+      maxConcurrentTurns: config.limits.maxConcurrentTurns,
+      persistIntervalMs: config.turns.persistIntervalMs,
+      persistBytes: config.turns.persistBytes,
+      firstTokenTimeoutMs: config.turns.firstTokenTimeoutMs,
+    },
+  );
+  const recovered = await engine.recoverInterruptedTurns();
+  if (recovered > 0) app.log.warn({ recovered }, 'marked interrupted turns as error');
+
+  app.setErrorHandler((error, request, reply) => {
+    const known = toKnownError(error);
+    if (!known) request.log.error({ err: error }, 'request failed');
+    const { status, body } = toErrorBody(known ?? error);
+    if (known?.retryAfterSeconds) reply.header('retry-after', String(known.retryAfterSeconds));
+    return reply.code(status).send(body);
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * LIMITS.frameBytes, perMessageDeflate: false } });
+
+  const authenticate = requireUser(auth);
+  app.get('/api/health', async () => ({ status: 'ok', version: VERSION }));
+  registerAuthRoutes(app, auth);
+  registerBotRoutes(app, bots, authenticate);
+  registerChatRoutes(app, chats, authenticate);
+  registerModelRoutes(app, models, authenticate);
+  const gateway = new WsGateway(
+    { auth, chats, engine, turns, bus, log: app.log },
+    { maxSocketsPerUser: config.limits.maxSockets, allowedOrigins: config.allowedOrigins, heartbeat: config.heartbeat },
+  );
+  gateway.register(app);
+  await registerWebRoutes(app, config.webDir);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await engine.shutdown(config.turns.shutdownGraceMs);
+      gateway.close();
+      await app.close();
+      await database.close();
+    })();
+    return closing;
+  };
+  return { app, engine, database, close };
+}
+
+/** Fastify's own errors (body too large, bad JSON, bad content type) in the contract's shape. */
+function toKnownError(error: unknown): AppError | undefined {
+  if (AppError.isInstance(error)) return error;
+  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('bad_request', 'Unsupported content type; send JSON');
+  if (fastifyError.statusCode === 400) return new AppError('bad_request', 'Request body is not valid JSON');
+  if (fastifyError.statusCode === 429) return new AppError('rate_limited', 'Too many requests');
+  return undefined;
+}

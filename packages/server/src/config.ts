@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const intFrom = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** Every environment variable the server reads, validated once at start (see README's configuration table). */
+const EnvSchema = z.object({
+  PORT: intFrom(5870),
+  HOST: z.string().default('127.0.0.1'),
+  CACHIBOT_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  OLLAMA_BASE_URL: optionalString,
+  OPENAI_COMPATIBLE_BASE_URL: optionalString,
+  OPENAI_COMPATIBLE_API_KEY: optionalString,
+  OPENROUTER_API_KEY: optionalString,
+  GROQ_API_KEY: optionalString,
+  GOOGLE_GENERATIVE_AI_API_KEY: optionalString,
+  MISTRAL_API_KEY: optionalString,
+  DEEPSEEK_API_KEY: optionalString,
+  XAI_API_KEY: optionalString,
+  LMSTUDIO_BASE_URL: optionalString,
+  CACHIBOT_DEFAULT_MODEL: optionalString,
+  CACHIBOT_MAX_CONCURRENT_TURNS: intFrom(3),
+  CACHIBOT_MAX_SOCKETS: intFrom(10),
+  CACHIBOT_ALLOWED_ORIGINS: optionalString,
+  CACHIBOT_PERSIST_INTERVAL_MS: intFrom(250),
+  CACHIBOT_PERSIST_BYTES: intFrom(1024),
+  CACHIBOT_FIRST_TOKEN_TIMEOUT_MS: intFrom(30_000),
+  CACHIBOT_HEARTBEAT_INTERVAL_MS: intFrom(30_000),
+  CACHIBOT_HEARTBEAT_TIMEOUT_MS: intFrom(10_000),
+  CACHIBOT_SHUTDOWN_GRACE_MS: intFrom(30_000),
+  CACHIBOT_MODELS_TTL_MS: intFrom(5 * 60_000),
+  CACHIBOT_DISCOVERY_TIMEOUT_MS: intFrom(2_000),
+  CACHIBOT_WEB_DIR: optionalString,
+});
+
+export interface ProviderSettings {
+  apiKey?: string;
+  baseURL?: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  logLevel: string;
+  /** Provider id → settings, only for providers that are configured (key or base URL present). */
+  providers: Record<string, ProviderSettings>;
+  defaultModel?: string;
+  allowedOrigins: string[];
+  webDir?: string;
+  limits: { maxConcurrentTurns: number; maxSockets: number };
+  turns: { persistIntervalMs: number; persistBytes: number; firstTokenTimeoutMs: number; shutdownGraceMs: number };
+  heartbeat: { intervalMs: number; timeoutMs: number };
+  models: { ttlMs: number; discoveryTimeoutMs: number };
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+function providerSettings(env: Env): Record<string, ProviderSettings> {
+  const providers: Record<string, ProviderSettings> = {};
+  const add = (id: string, settings: ProviderSettings, enabled: boolean) => {
+    if (enabled) providers[id] = settings;
+  };
+  add('openai', { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }, !!env.OPENAI_API_KEY);
+  add('anthropic', { apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL }, !!env.ANTHROPIC_API_KEY);
+  // Ollama has no key; it is enabled by default at its usual address and counts as available when it answers.
+  add('ollama', { baseURL: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434' }, true);
+  add(
+    'compatible',
+    { apiKey: env.OPENAI_COMPATIBLE_API_KEY, baseURL: env.OPENAI_COMPATIBLE_BASE_URL },
+    !!env.OPENAI_COMPATIBLE_BASE_URL,
+  );
+  add('openrouter', { apiKey: env.OPENROUTER_API_KEY }, !!env.OPENROUTER_API_KEY);
+  add('groq', { apiKey: env.GROQ_API_KEY }, !!env.GROQ_API_KEY);
+  add('google', { apiKey: env.GOOGLE_GENERATIVE_AI_API_KEY }, !!env.GOOGLE_GENERATIVE_AI_API_KEY);
+  add('mistral', { apiKey: env.MISTRAL_API_KEY }, !!env.MISTRAL_API_KEY);
+  add('deepseek', { apiKey: env.DEEPSEEK_API_KEY }, !!env.DEEPSEEK_API_KEY);
+  add('xai', { apiKey: env.XAI_API_KEY }, !!env.XAI_API_KEY);
+  add('lmstudio', { baseURL: env.LMSTUDIO_BASE_URL }, !!env.LMSTUDIO_BASE_URL);
+  return providers;
+}
+
+/** Reads the environment once; domain code receives the resulting object, never `process.env`. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: path.resolve(env.CACHIBOT_DATA_DIR),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    logLevel: env.LOG_LEVEL,
+    providers: providerSettings(env),
+    defaultModel: env.CACHIBOT_DEFAULT_MODEL,
+    allowedOrigins: (env.CACHIBOT_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    webDir: env.CACHIBOT_WEB_DIR,
+    limits: { maxConcurrentTurns: env.CACHIBOT_MAX_CONCURRENT_TURNS, maxSockets: env.CACHIBOT_MAX_SOCKETS },
+    turns: {
+      persistIntervalMs: env.CACHIBOT_PERSIST_INTERVAL_MS,
+      persistBytes: env.CACHIBOT_PERSIST_BYTES,
+      firstTokenTimeoutMs: env.CACHIBOT_FIRST_TOKEN_TIMEOUT_MS,
+      shutdownGraceMs: env.CACHIBOT_SHUTDOWN_GRACE_MS,
+    },
+    heartbeat: { intervalMs: env.CACHIBOT_HEARTBEAT_INTERVAL_MS, timeoutMs: env.CACHIBOT_HEARTBEAT_TIMEOUT_MS },
+    models: { ttlMs: env.CACHIBOT_MODELS_TTL_MS, discoveryTimeoutMs: env.CACHIBOT_DISCOVERY_TIMEOUT_MS },
+  };
+}

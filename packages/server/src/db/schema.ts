@@ -1,0 +1,93 @@
+/**
+ * The tables. Portable on SQLite and PostgreSQL: booleans are integers 0/1, times are ISO-8601 text
+ * (sorts correctly), JSON is text parsed by the repositories.
+ */
+export interface UserTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: 'admin' | 'user';
+  created_at: string;
+}
+
+export interface SessionTable {
+  id: string; // sha256 of the token; the token itself is never stored
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface BotTable {
+  id: string;
+  user_id: string;
+  name: string;
+  description: string;
+  icon: string;
+  color: string;
+  system_prompt: string;
+  default_model: string;
+  utility_model: string | null;
+  fallback_models: string; // JSON string[]
+  settings: string; // JSON object
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChatTable {
+  id: string;
+  user_id: string;
+  bot_id: string;
+  title: string;
+  pinned: number;
+  archived: number;
+  model: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageTable {
+  id: string;
+  chat_id: string;
+  user_id: string;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  status: 'complete' | 'streaming' | 'cancelled' | 'error';
+  parent_id: string | null;
+  client_message_id: string | null;
+  turn_id: string | null;
+  metadata: string; // JSON MessageMetadata
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TurnTable {
+  id: string;
+  user_id: string;
+  chat_id: string;
+  bot_id: string;
+  user_message_id: string;
+  assistant_message_id: string;
+  status: 'running' | 'complete' | 'cancelled' | 'error';
+  last_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TurnEventTable {
+  turn_id: string;
+  seq: number;
+  type: string;
+  payload: string; // JSON
+  created_at: string;
+}
+
+export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  bots: BotTable;
+  chats: ChatTable;
+  messages: MessageTable;
+  turns: TurnTable;
+  turn_events: TurnEventTable;
+}

@@ -1,0 +1,31 @@
+import { type ClientFrame, ClientFrameSchema, LIMITS } from '@cachibot/protocol';
+import { AppError } from '../errors.ts';
+import { parseInput } from '../validation.ts';
+
+/**
+ * Turns one raw WebSocket message into a validated frame, or throws an AppError naming the problem.
+ * Pure and synchronous: the fuzz tests drive it directly.
+ */
+export function parseClientFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame {
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  if (buffer.length > LIMITS.frameBytes) {
+    throw new AppError('payload_too_large', `Frame is ${buffer.length} bytes; the limit is ${LIMITS.frameBytes}`);
+  }
+  if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buffer);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AppError('bad_request', 'Frame is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new AppError('bad_request', 'Frame must be a JSON object { type, payload }');
+  }
+  const type = (json as { type?: unknown }).type;
+  if (typeof type !== 'string') throw new AppError('bad_request', 'Frame is missing its "type"');
+  if (!['chat', 'regenerate', 'cancel', 'resume', 'ping'].includes(type)) {
+    throw new AppError('bad_request', `Unknown frame type "${type.slice(0, 50)}"`);
+  }
+  return parseInput(ClientFrameSchema, json, `"${type}" frame`);
+}

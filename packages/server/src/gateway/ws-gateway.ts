@@ -1,0 +1,179 @@
+import type { ClientFrame, TurnEvent } from '@cachibot/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AuthService } from '../auth/auth-service.ts';
+import { credentialsOf } from '../auth/request-auth.ts';
+import type { EventBus } from '../bus/event-bus.ts';
+import { toMessage } from '../chats/message-repository.ts';
+import type { ChatService } from '../chats/chat-service.ts';
+import { AppError, toErrorBody } from '../errors.ts';
+import type { TurnEngine } from '../turns/turn-engine.ts';
+import type { TurnRepository } from '../turns/turn-repository.ts';
+import { ClientConnection } from './client-connection.ts';
+import { parseClientFrame } from './frame-parser.ts';
+
+export interface GatewayOptions {
+  maxSocketsPerUser: number;
+  allowedOrigins: string[];
+  heartbeat: { intervalMs: number; timeoutMs: number };
+}
+
+interface GatewayDeps {
+  auth: AuthService;
+  chats: ChatService;
+  engine: TurnEngine;
+  turns: TurnRepository;
+  bus: EventBus;
+  log: FastifyInstance['log'];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    wsUserId?: string;
+  }
+}
+
+/** Same-origin, or listed in CACHIBOT_ALLOWED_ORIGINS: an exact match, scheme and port included. */
+export function isAllowedOrigin(origin: string | undefined, host: string | undefined, secure: boolean, allowed: string[]): boolean {
+  if (!origin || origin === 'null') return false;
+  if (allowed.includes(origin)) return true;
+  return !!host && (origin === `${secure ? 'https' : 'http'}://${host}`);
+}
+
+/** The WebSocket transport: frames in (validated), events out (per-socket, deduplicated), heartbeat. */
+export class WsGateway {
+  private readonly connections = new Set<ClientConnection>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly options: GatewayOptions,
+  ) {}
+
+  register(app: FastifyInstance): void {
+    app.get('/ws', { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) }, (socket, request) =>
+      this.accept(socket, request.wsUserId as string),
+    );
+    this.heartbeatTimer = setInterval(() => {
+      for (const connection of this.connections) connection.ping(this.options.heartbeat.timeoutMs);
+    }, this.options.heartbeat.intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.heartbeatTimer);
+    for (const connection of this.connections) connection.socket.close(1001, 'server shutting down');
+  }
+
+  socketCount(userId: string): number {
+    let count = 0;
+    for (const connection of this.connections) if (connection.userId === userId) count++;
+    return count;
+  }
+
+  private async authorizeUpgrade(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const credentials = credentialsOf(request);
+    const principal = await this.deps.auth.authenticate(credentials.token);
+    if (!principal) {
+      reply.code(401).send(toErrorBody(new AppError('unauthorized', 'Log in first')).body);
+      return;
+    }
+    if (credentials.via === 'cookie') {
+      const secure = request.protocol === 'https';
+      if (!isAllowedOrigin(request.headers.origin, request.headers.host, secure, this.options.allowedOrigins)) {
+        reply.code(403).send(toErrorBody(new AppError('forbidden', 'Origin not allowed')).body);
+        return;
+      }
+    }
+    if (this.socketCount(principal.user.id) >= this.options.maxSocketsPerUser) {
+      reply.code(429).send(toErrorBody(new AppError('rate_limited', 'Too many open connections')).body);
+      return;
+    }
+    request.wsUserId = principal.user.id;
+  }
+
+  private accept(socket: WebSocket, userId: string): void {
+    const connection = new ClientConnection(socket, userId);
+    this.connections.add(connection);
+    socket.on('pong', () => connection.pong());
+    socket.on('message', (data, isBinary) => {
+      const receivedAt = Date.now();
+      let frame: ClientFrame;
+      try {
+        frame = parseClientFrame(data as Buffer, isBinary);
+      } catch (error) {
+        this.sendError(connection, error);
+        return;
+      }
+      this.handle(connection, frame, receivedAt).catch((error) => this.sendError(connection, error, frame));
+    });
+    socket.on('close', () => {
+      // Disconnecting is not cancelling: the turns run on; only this socket's subscriptions end.
+      connection.close();
+      this.connections.delete(connection);
+    });
+    socket.on('error', (error) => this.deps.log.debug({ err: error, userId }, 'socket error'));
+  }
+
+  private async handle(connection: ClientConnection, frame: ClientFrame, receivedAt: number): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        connection.send({ type: 'pong', payload: frame.payload.ts === undefined ? {} : { ts: frame.payload.ts } });
+        return;
+      case 'chat': {
+        const handle = await this.deps.engine.startChatTurn(connection.userId, frame.payload, receivedAt);
+        await this.follow(connection, handle.chatId, handle.turnId, 0);
+        return;
+      }
+      case 'cancel':
+        this.deps.engine.cancel(connection.userId, frame.payload.turnId);
+        return;
+      case 'resume': {
+        const chat = await this.deps.chats.getOwnedRow(connection.userId, frame.payload.chatId);
+        await this.follow(connection, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
+        return;
+      }
+      case 'regenerate':
+        throw new AppError('bad_request', 'Regenerating an answer is not available in this version yet');
+      default: {
+        const unreachable: never = frame;
+        throw new AppError('bad_request', `Unhandled frame ${(unreachable as { type: string }).type}`);
+      }
+    }
+  }
+
+  /**
+   * Subscribes the socket to a chat's events and replays what it missed of one turn. For a live turn
+   * replay and subscription happen in the same tick, so no event can fall between them.
+   */
+  private async follow(connection: ClientConnection, chatId: string, turnId: string | undefined, afterSeq: number): Promise<void> {
+    if (!connection.isFollowing(chatId)) {
+      connection.follow(chatId, this.deps.bus.subscribe(chatId, (event) => connection.deliver(event)));
+    }
+    const live = turnId ? this.deps.engine.live.get(turnId) : this.deps.engine.live.latestOfChat(chatId);
+    if (live && live.init.chatId === chatId) {
+      for (const event of live.eventsAfter(afterSeq)) connection.deliver(event);
+      return;
+    }
+    const turn = turnId ? await this.deps.turns.findTurn(turnId) : await this.deps.turns.latestTurnOfChat(chatId);
+    if (!turn || turn.chat_id !== chatId || turn.last_seq <= afterSeq) return;
+    const events: TurnEvent[] = await this.deps.turns.loadEvents(turn.id, afterSeq);
+    const complete = events.length === turn.last_seq - afterSeq && events[0]?.payload.seq === afterSeq + 1;
+    if (complete) {
+      for (const event of events) connection.deliver(event);
+      return;
+    }
+    // The log cannot fill the gap: send the final snapshot instead of a silent hole.
+    const message = await this.deps.turns.findMessage(turn.assistant_message_id);
+    if (message) {
+      connection.send({ type: 'resync', payload: { chatId, turnId: turn.id, botId: turn.bot_id, message: toMessage(message) } });
+    }
+  }
+
+  private sendError(connection: ClientConnection, error: unknown, frame?: ClientFrame): void {
+    if (!AppError.isInstance(error)) this.deps.log.error({ err: error, userId: connection.userId }, 'frame handling failed');
+    const { body } = toErrorBody(error);
+    const clientMessageId = frame?.type === 'chat' ? frame.payload.clientMessageId : undefined;
+    connection.send({ type: 'error', payload: { ...body.error, ...(clientMessageId ? { clientMessageId } : {}) } });
+  }
+}

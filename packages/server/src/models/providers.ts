@@ -1,0 +1,105 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import { createOllama } from 'ollama-ai-provider-v2';
+import type { ProviderSettings } from '../config.ts';
+
+/** One model provider: how to call a model and how to list what it offers. */
+export interface ProviderAdapter {
+  id: string;
+  /** Keyed providers list their catalogue models even when discovery fails; local servers do not. */
+  keyed: boolean;
+  languageModel(modelName: string): LanguageModel;
+  listModels(signal: AbortSignal): Promise<string[]>;
+}
+
+/** OpenAI-compatible providers beyond OpenAI itself, with their default base URLs. */
+const COMPATIBLE_DEFAULTS: Record<string, string | undefined> = {
+  compatible: undefined,
+  openrouter: 'https://openrouter.ai/api/v1',
+  groq: 'https://api.groq.com/openai/v1',
+  google: 'https://generativelanguage.googleapis.com/v1beta/openai',
+  mistral: 'https://api.mistral.ai/v1',
+  deepseek: 'https://api.deepseek.com/v1',
+  xai: 'https://api.x.ai/v1',
+  lmstudio: 'http://127.0.0.1:1234/v1',
+};
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+async function getJson(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+  const response = await fetch(url, { headers, signal });
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  return response.json();
+}
+
+async function listOpenAIStyle(baseURL: string, apiKey: string | undefined, signal: AbortSignal): Promise<string[]> {
+  const body = (await getJson(`${baseURL}/models`, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal)) as {
+    data?: { id?: unknown }[];
+  };
+  return (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+}
+
+function openAIAdapter(settings: ProviderSettings): ProviderAdapter {
+  const baseURL = trimSlash(settings.baseURL ?? 'https://api.openai.com/v1');
+  const provider = createOpenAI({ apiKey: settings.apiKey, baseURL });
+  return {
+    id: 'openai',
+    keyed: true,
+    // Chat Completions, not the Responses API: every OpenAI-compatible server speaks it.
+    languageModel: (name) => provider.chat(name),
+    listModels: (signal) => listOpenAIStyle(baseURL, settings.apiKey, signal),
+  };
+}
+
+function anthropicAdapter(settings: ProviderSettings): ProviderAdapter {
+  const baseURL = trimSlash(settings.baseURL ?? 'https://api.anthropic.com/v1');
+  const provider = createAnthropic({ apiKey: settings.apiKey, baseURL });
+  return {
+    id: 'anthropic',
+    keyed: true,
+    languageModel: (name) => provider(name),
+    async listModels(signal) {
+      const headers = { 'x-api-key': settings.apiKey ?? '', 'anthropic-version': '2023-06-01' };
+      const body = (await getJson(`${baseURL}/models?limit=1000`, headers, signal)) as { data?: { id?: unknown }[] };
+      return (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+    },
+  };
+}
+
+function ollamaAdapter(settings: ProviderSettings): ProviderAdapter {
+  const baseURL = trimSlash(settings.baseURL ?? 'http://127.0.0.1:11434');
+  const provider = createOllama({ baseURL: `${baseURL}/api` });
+  return {
+    id: 'ollama',
+    keyed: false,
+    languageModel: (name) => provider(name),
+    async listModels(signal) {
+      const body = (await getJson(`${baseURL}/api/tags`, {}, signal)) as { models?: { name?: unknown }[] };
+      return (body.models ?? []).map((model) => model.name).filter((id): id is string => typeof id === 'string');
+    },
+  };
+}
+
+function compatibleAdapter(id: string, settings: ProviderSettings): ProviderAdapter {
+  const baseURL = trimSlash(settings.baseURL ?? COMPATIBLE_DEFAULTS[id] ?? '');
+  const provider = createOpenAICompatible({ name: id, baseURL, apiKey: settings.apiKey, includeUsage: true });
+  return {
+    id,
+    keyed: !!settings.apiKey,
+    languageModel: (name) => provider.chatModel(name),
+    listModels: (signal) => listOpenAIStyle(baseURL, settings.apiKey, signal),
+  };
+}
+
+export function createProviderAdapter(id: string, settings: ProviderSettings): ProviderAdapter {
+  if (id === 'openai') return openAIAdapter(settings);
+  if (id === 'anthropic') return anthropicAdapter(settings);
+  if (id === 'ollama') return ollamaAdapter(settings);
+  return compatibleAdapter(id, settings);
+}
+
+export function createProviderAdapters(providers: Record<string, ProviderSettings>): Map<string, ProviderAdapter> {
+  return new Map(Object.entries(providers).map(([id, settings]) => [id, createProviderAdapter(id, settings)]));
+}

@@ -1,0 +1,42 @@
+import type { ModelMessage } from 'ai';
+import type { MessageTable } from '../db/schema.ts';
+
+export interface HistoryBudget {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  systemPrompt: string;
+}
+
+const DEFAULT_CONTEXT_WINDOW = 32_768;
+/** A rough, provider-independent estimate: about four characters per token plus framing. */
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 4) + 4;
+
+/**
+ * The conversation the model sees: prior user messages and, for each, its latest non-empty answer,
+ * newest first until the context window (minus room for the answer and the system prompt) is full.
+ * `rows` are the chat's newest messages, newest first; the current user message is always kept.
+ */
+export function buildHistory(rows: MessageTable[], currentUserMessageId: string, budget: HistoryBudget): ModelMessage[] {
+  const window = budget.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
+  const reserve = budget.maxOutputTokens ?? Math.min(4096, Math.floor(window / 4));
+  let remaining = window - reserve - estimateTokens(budget.systemPrompt);
+
+  const answered = new Set<string>();
+  const picked: ModelMessage[] = [];
+  for (const row of rows) {
+    const isCurrent = row.id === currentUserMessageId;
+    if (row.role === 'assistant') {
+      // Siblings answer the same parent: the newest one with text stands for the branch.
+      if (!row.content || !row.parent_id || answered.has(row.parent_id)) continue;
+      answered.add(row.parent_id);
+    } else if (row.role !== 'user') continue;
+    const cost = estimateTokens(row.content);
+    if (!isCurrent && cost > remaining) break;
+    remaining -= cost;
+    picked.push({ role: row.role, content: row.content });
+  }
+  picked.reverse();
+  // Providers such as Anthropic require the conversation to open with a user message.
+  while (picked.length > 1 && picked[0]?.role !== 'user') picked.shift();
+  return picked;
+}

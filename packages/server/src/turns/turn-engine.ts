@@ -1,0 +1,358 @@
+import type { ChatFramePayload, Message, TurnEvent } from '@cachibot/protocol';
+import type { BotService } from '../bots/bot-service.ts';
+import type { EventBus } from '../bus/event-bus.ts';
+import { toChat } from '../chats/chat-repository.ts';
+import { newChatRow, titleFromMessage } from '../chats/chat-service.ts';
+import { type MessageRepository, toMessage } from '../chats/message-repository.ts';
+import type { ChatService } from '../chats/chat-service.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import type { BotTable, ChatTable, MessageTable } from '../db/schema.ts';
+import { AppError, notFound } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import type { ModelDirectory } from '../models/model-directory.ts';
+import { AnswerPersister } from './answer-persister.ts';
+import { buildHistory } from './history.ts';
+import { LiveTurn, LiveTurnRegistry } from './live-turn.ts';
+import { callModel } from './model-call.ts';
+import { type AttemptResult, buildMetadata, type TurnOutcome } from './turn-record.ts';
+import type { TurnRepository } from './turn-repository.ts';
+
+const HISTORY_ROWS = 400;
+
+export interface TurnEngineOptions {
+  maxConcurrentTurns: number;
+  persistIntervalMs: number;
+  persistBytes: number;
+  firstTokenTimeoutMs: number;
+}
+
+export interface Logger {
+  error(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+/** A started (or repeated) turn: what a transport needs to follow its events. */
+export interface TurnHandle {
+  turnId: string;
+  chatId: string;
+  repeated: boolean;
+}
+
+/**
+ * The heart: resolve the model → build the history → stream → emit events → persist. Free of
+ * transport concerns, so the WebSocket gateway, a future HTTP endpoint and the benchmark drive it alike.
+ */
+export class TurnEngine {
+  readonly live = new LiveTurnRegistry();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly deps: {
+      bots: BotService;
+      chats: ChatService;
+      messages: MessageRepository;
+      turns: TurnRepository;
+      models: ModelDirectory;
+      bus: EventBus;
+      log: Logger;
+    },
+    private readonly options: TurnEngineOptions,
+  ) {}
+
+  /** `receivedAt` is when the transport got the user's message: the start of the TTFT clock. */
+  async startChatTurn(userId: string, payload: ChatFramePayload, receivedAt = Date.now()): Promise<TurnHandle> {
+    const { bots, chats, messages } = this.deps;
+    const bot = await bots.getOwnedRow(userId, payload.botId);
+    const chat = payload.chatId ? await chats.getOwnedRow(userId, payload.chatId) : undefined;
+    if (chat && chat.bot_id !== bot.id) throw notFound('Chat');
+
+    const existing = await messages.findByClientId(userId, payload.clientMessageId);
+    if (existing) return this.repeatOf(existing, payload.message);
+    if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
+    if (this.live.runningCountForUser(userId) >= this.options.maxConcurrentTurns) {
+      throw new AppError('rate_limited', `At most ${this.options.maxConcurrentTurns} answers may run at once`, undefined, 1);
+    }
+
+    const modelRequested = payload.model ?? chat?.model ?? (bot.default_model || (await this.deps.models.defaultModel()));
+    if (!modelRequested) {
+      throw new AppError('bad_request', 'No model is configured: set a provider key (see the README) or pick a model');
+    }
+    this.deps.models.languageModel(modelRequested); // an unknown provider fails here, before anything is stored
+
+    const now = nowIso();
+    const chatRow: ChatTable = chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
+    const chatChanges: Partial<ChatTable> = { updated_at: now, ...(payload.model ? { model: payload.model } : {}) };
+    const turnId = newId();
+    const userMessage: MessageTable = {
+      id: newId(),
+      chat_id: chatRow.id,
+      user_id: userId,
+      role: 'user',
+      content: payload.message,
+      status: 'complete',
+      parent_id: payload.replyToId ?? null,
+      client_message_id: payload.clientMessageId,
+      turn_id: turnId,
+      metadata: '{}',
+      created_at: now,
+      updated_at: now,
+    };
+    const assistantMessage: MessageTable = {
+      ...userMessage,
+      id: newId(),
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      parent_id: userMessage.id,
+      client_message_id: null,
+      metadata: JSON.stringify({ model: modelRequested, modelRequested }),
+    };
+    try {
+      await this.deps.turns.createTurn({
+        chat: chatRow,
+        createChat: !chat,
+        chatChanges,
+        userMessage,
+        assistantMessage,
+        turn: {
+          id: turnId,
+          user_id: userId,
+          chat_id: chatRow.id,
+          bot_id: bot.id,
+          user_message_id: userMessage.id,
+          assistant_message_id: assistantMessage.id,
+          status: 'running',
+          last_seq: 0,
+          created_at: now,
+          updated_at: now,
+        },
+      });
+    } catch (error) {
+      // Two concurrent sends with one clientMessageId: the loser follows the winner's turn.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await messages.findByClientId(userId, payload.clientMessageId);
+      if (!winner) throw error;
+      return this.repeatOf(winner, payload.message);
+    }
+
+    const turn = new LiveTurn(
+      { id: turnId, userId, chatId: chatRow.id, botId: bot.id, assistantMessageId: assistantMessage.id },
+      this.deps.bus,
+    );
+    this.live.add(turn);
+    // Acknowledge only after commit (turn_started follows the stored user message).
+    const startedChat = toChat({ ...chatRow, ...chatChanges });
+    const startedEvent = turn.record('turn_started', {
+      userMessage: toMessage(userMessage),
+      assistantMessageId: assistantMessage.id,
+      model: modelRequested,
+      chat: startedChat,
+    });
+    const persister = new AnswerPersister(
+      this.deps.turns,
+      turnId,
+      assistantMessage.id,
+      { intervalMs: this.options.persistIntervalMs, bytes: this.options.persistBytes },
+      (error) => this.deps.log.error({ err: error, turnId }, 'persisting a batch failed'),
+    );
+    persister.add(startedEvent, '');
+    turn.publish(startedEvent);
+    void this.run(turn, bot, userMessage, modelRequested, persister, receivedAt);
+    return { turnId, chatId: chatRow.id, repeated: false };
+  }
+
+  /** Stops a turn; idempotent. Another user's turn is `not_found`. */
+  cancel(userId: string, turnId: string): void {
+    const turn = this.live.get(turnId);
+    if (!turn || turn.init.userId !== userId) throw notFound('Turn');
+    if (turn.finished || turn.cancelRequested) return;
+    turn.cancelRequested = true;
+    turn.controller.abort();
+  }
+
+  /** Refuses new turns, lets running ones finish within `graceMs`, cancels the rest, waits for persistence. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
+    const running = this.live.running();
+    const allDone = Promise.all(running.map((turn) => turn.whenFinished()));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    if ((await Promise.race([allDone, graceOver])) === 'timeout') {
+      for (const turn of this.live.running()) turn.controller.abort();
+      await allDone;
+    }
+    clearTimeout(timer);
+  }
+
+  /**
+   * After a crash or kill: turns still marked running cannot continue (the provider call died with the
+   * process). Mark them `error`, keep their partial text, and close their event log with error + done.
+   */
+  async recoverInterruptedTurns(): Promise<number> {
+    const interrupted = await this.deps.turns.runningTurns();
+    for (const row of interrupted) {
+      const stored = await this.deps.turns.findMessage(row.assistant_message_id);
+      if (!stored) continue;
+      const previous = toMessage(stored);
+      const error = { code: 'interrupted', message: 'The server stopped before this answer finished' };
+      const metadata = { ...previous.metadata, finishReason: 'error' as const, error };
+      const message: Message = { ...previous, status: 'error', metadata, updatedAt: nowIso() };
+      const fields = { turnId: row.id, chatId: row.chat_id, botId: row.bot_id };
+      const events: TurnEvent[] = [
+        { type: 'error', payload: { ...fields, seq: row.last_seq + 1, ...error } },
+        { type: 'done', payload: { ...fields, seq: row.last_seq + 2, message } },
+      ];
+      await this.deps.turns.finishTurn(row.id, row.assistant_message_id, events, {
+        content: previous.content,
+        status: 'error',
+        metadata,
+        updatedAt: message.updatedAt,
+      });
+    }
+    return interrupted.length;
+  }
+
+  /** Events of a turn after `afterSeq`, from memory while live, else from the database log. */
+  async eventsOf(turnId: string, afterSeq: number): Promise<TurnEvent[]> {
+    const turn = this.live.get(turnId);
+    if (turn) return turn.eventsAfter(afterSeq);
+    return this.deps.turns.loadEvents(turnId, afterSeq);
+  }
+
+  private async repeatOf(existing: MessageTable, text: string): Promise<TurnHandle> {
+    if (existing.content !== text) {
+      throw new AppError('conflict', 'This clientMessageId was already used for a different message');
+    }
+    const turn = await this.deps.turns.findTurnByUserMessage(existing.id);
+    if (!turn) throw new AppError('conflict', 'This clientMessageId was already used');
+    return { turnId: turn.id, chatId: turn.chat_id, repeated: true };
+  }
+
+  private async run(
+    turn: LiveTurn,
+    bot: BotTable,
+    userMessage: MessageTable,
+    modelRequested: string,
+    persister: AnswerPersister,
+    receivedAt: number,
+  ): Promise<void> {
+    const attempts: AttemptResult[] = [];
+    let content = '';
+    let firstTokenAt: number | undefined;
+    let outcome: TurnOutcome['status'] = 'error';
+    let error: TurnOutcome['error'];
+    const settings = JSON.parse(bot.settings) as { temperature?: number; maxOutputTokens?: number };
+    try {
+      const chain = [...new Set([modelRequested, ...(JSON.parse(bot.fallback_models) as string[])])];
+      const rows = await this.deps.messages.latest(turn.init.chatId, HISTORY_ROWS);
+      for (let index = 0; index < chain.length; index++) {
+        const model = chain[index] as string;
+        const info = this.deps.models.info(model);
+        const history = buildHistory(rows, userMessage.id, {
+          contextWindow: info.contextWindow,
+          maxOutputTokens: settings.maxOutputTokens,
+          systemPrompt: bot.system_prompt,
+        });
+        const result = await this.attempt(turn, model, bot, settings, history, {
+          onText: (delta) => {
+            firstTokenAt ??= Date.now();
+            content += delta;
+            const event = turn.emit('text_delta', { messageId: turn.init.assistantMessageId, delta });
+            persister.add(event, content, Buffer.byteLength(delta));
+          },
+          onReasoning: (delta) => {
+            const event = turn.emit('reasoning_delta', { messageId: turn.init.assistantMessageId, delta });
+            persister.add(event, content);
+          },
+        });
+        attempts.push(result);
+        if (result.cancelled) {
+          outcome = 'cancelled';
+          break;
+        }
+        if (!result.error) {
+          outcome = 'complete';
+          break;
+        }
+        error = result.error;
+        const next = chain[index + 1];
+        if (!result.retryable || !next) break;
+        const event = turn.emit('model_fallback', { from: model, to: next, reason: result.error.code });
+        persister.add(event, content);
+      }
+    } catch (unexpected) {
+      this.deps.log.error({ err: unexpected, turnId: turn.id }, 'turn failed unexpectedly');
+      error = { code: 'internal', message: 'The answer failed because of an internal error' };
+    }
+    if (outcome !== 'error') error = undefined;
+    await this.finish(turn, persister, content, { modelRequested, attempts, status: outcome, error, timing: { receivedAt, firstTokenAt, endedAt: Date.now() } });
+  }
+
+  private attempt(
+    turn: LiveTurn,
+    model: string,
+    bot: BotTable,
+    settings: { temperature?: number; maxOutputTokens?: number },
+    messages: ReturnType<typeof buildHistory>,
+    on: { onText(delta: string): void; onReasoning(delta: string): void },
+  ) {
+    const startedAt = Date.now();
+    let languageModel: ReturnType<ModelDirectory['languageModel']>;
+    try {
+      languageModel = this.deps.models.languageModel(model);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'Unknown model';
+      return Promise.resolve({
+        model,
+        startedAt,
+        endedAt: Date.now(),
+        error: { code: 'unknown_model', message },
+        producedText: false,
+        cancelled: false,
+        retryable: true,
+      });
+    }
+    return callModel({
+      model,
+      languageModel,
+      system: bot.system_prompt,
+      messages,
+      temperature: settings.temperature,
+      maxOutputTokens: settings.maxOutputTokens,
+      turnSignal: turn.controller.signal,
+      firstTokenTimeoutMs: this.options.firstTokenTimeoutMs,
+      onTextDelta: on.onText,
+      onReasoningDelta: on.onReasoning,
+    });
+  }
+
+  /** Persist first, then tell the clients: `done` carries the message exactly as stored. */
+  private async finish(turn: LiveTurn, persister: AnswerPersister, content: string, outcome: TurnOutcome): Promise<void> {
+    const metadata = buildMetadata(outcome, this.deps.models.catalogue);
+    const messageId = turn.init.assistantMessageId;
+    const stored = await this.deps.turns.findMessage(messageId);
+    const message: Message = {
+      ...(stored ? toMessage(stored) : ({} as Message)),
+      id: messageId,
+      chatId: turn.init.chatId,
+      role: 'assistant',
+      content,
+      status: outcome.status,
+      updatedAt: nowIso(),
+      metadata,
+    };
+    const finalEvents: TurnEvent[] = [turn.record('usage', { messageId, metadata })];
+    if (outcome.error) finalEvents.push(turn.record('error', outcome.error));
+    finalEvents.push(turn.record('done', { message }));
+    try {
+      await persister.finish(finalEvents, { content, status: outcome.status, metadata, updatedAt: message.updatedAt });
+    } catch (error) {
+      this.deps.log.error({ err: error, turnId: turn.id }, 'persisting the final answer failed');
+    }
+    for (const event of finalEvents) turn.publish(event);
+    turn.markFinished();
+    this.live.retire(turn);
+  }
+}

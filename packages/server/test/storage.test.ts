@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, createUser, setupAdmin } from './support/api-client.ts';
+import { createPgSchema, removeDir, startServer, type TestServer } from './support/server.ts';
+
+/** The same REST behaviour on both storage engines, so no SQLite-only SQL creeps in. */
+describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) => {
+  let server: TestServer;
+  let admin: ApiClient;
+  let bob: ApiClient;
+  let dropSchema: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    let pgSchema: string | undefined;
+    if (engine === 'postgres') {
+      const created = await createPgSchema();
+      pgSchema = created.schema;
+      dropSchema = created.drop;
+    }
+    server = await startServer({ pgSchema });
+    admin = await setupAdmin(server.url);
+    bob = await createUser(admin, 'bob');
+  });
+  afterAll(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+    await dropSchema?.();
+  });
+
+  it('creates, reads, updates and deletes a bot', async () => {
+    const created = await admin.post('/api/bots', {
+      name: 'Coder',
+      systemPrompt: 'You write TypeScript.',
+      models: { default: 'openai/gpt-4o-mini' },
+      fallbackModels: ['anthropic/claude-haiku-4-5'],
+      settings: { temperature: 0.2, maxOutputTokens: 500 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'Coder',
+      systemPrompt: 'You write TypeScript.',
+      models: { default: 'openai/gpt-4o-mini' },
+      fallbackModels: ['anthropic/claude-haiku-4-5'],
+      settings: { temperature: 0.2, maxOutputTokens: 500 },
+    });
+    const id = created.body.id;
+    const patched = await admin.patch(`/api/bots/${id}`, { name: 'Coder 2', settings: { temperature: 1 } });
+    expect(patched.body.name).toBe('Coder 2');
+    expect(patched.body.settings).toEqual({ temperature: 1 });
+    expect((await admin.get(`/api/bots/${id}`)).body.name).toBe('Coder 2');
+    expect((await admin.delete(`/api/bots/${id}`)).status).toBe(204);
+    expect((await admin.get(`/api/bots/${id}`)).status).toBe(404);
+  });
+
+  it('rejects invalid bots naming the field and stores nothing', async () => {
+    const before = (await admin.get('/api/bots')).body.bots.length;
+    const bad = await admin.post('/api/bots', { name: 'x', models: { default: 'gpt-4o' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('models.default');
+    const unknownField = await admin.post('/api/bots', { name: 'x', capabilities: ['shell'] });
+    expect(unknownField.status).toBe(400);
+    expect(JSON.stringify(unknownField.body.error)).toContain('capabilities');
+    expect((await admin.get('/api/bots')).body.bots.length).toBe(before);
+  });
+
+  it('manages chats: create, rename, pin, archive, list by latest activity, delete', async () => {
+    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const first = (await admin.post(`/api/bots/${botId}/chats`, { title: 'First' })).body;
+    const second = (await admin.post(`/api/bots/${botId}/chats`, {})).body;
+    expect(second.title).toBe('New chat');
+    expect(second).toMatchObject({ pinned: false, archived: false, model: null, botId });
+    let list = (await admin.get(`/api/bots/${botId}/chats`)).body.chats;
+    expect(list.map((chat: { id: string }) => chat.id)).toEqual([second.id, first.id]);
+
+    const renamed = await admin.patch(`/api/chats/${first.id}`, { title: 'Renamed', pinned: true, model: 'openai/gpt-4o' });
+    expect(renamed.body).toMatchObject({ title: 'Renamed', pinned: true, model: 'openai/gpt-4o' });
+    await admin.patch(`/api/chats/${second.id}`, { archived: true });
+    list = (await admin.get(`/api/bots/${botId}/chats`)).body.chats;
+    expect(list.map((chat: { id: string }) => chat.id)).toEqual([first.id]);
+    const archived = (await admin.get(`/api/bots/${botId}/chats?archived=true`)).body.chats;
+    expect(archived.map((chat: { id: string }) => chat.id)).toEqual([second.id]);
+
+    expect((await admin.delete(`/api/chats/${second.id}`)).status).toBe(204);
+    expect((await admin.get(`/api/chats/${second.id}`)).status).toBe(404);
+    const messages = await admin.get(`/api/chats/${first.id}/messages`);
+    expect(messages.body).toEqual({ messages: [], nextCursor: null });
+  });
+
+  it("hides another user's bots and chats and leaves them unchanged", async () => {
+    const bot = (await admin.post('/api/bots', { name: 'Private' })).body;
+    const chat = (await admin.post(`/api/bots/${bot.id}/chats`, { title: 'Secret' })).body;
+    const attempts = [
+      await bob.get(`/api/bots/${bot.id}`),
+      await bob.patch(`/api/bots/${bot.id}`, { name: 'Pwned' }),
+      await bob.delete(`/api/bots/${bot.id}`),
+      await bob.get(`/api/bots/${bot.id}/chats`),
+      await bob.post(`/api/bots/${bot.id}/chats`, {}),
+      await bob.get(`/api/chats/${chat.id}`),
+      await bob.patch(`/api/chats/${chat.id}`, { title: 'Pwned' }),
+      await bob.get(`/api/chats/${chat.id}/messages`),
+      await bob.delete(`/api/chats/${chat.id}`),
+    ];
+    for (const attempt of attempts) {
+      expect(attempt.status).toBe(404);
+      expect(JSON.stringify(attempt.body)).not.toContain('Secret');
+    }
+    expect((await admin.get(`/api/bots/${bot.id}`)).body.name).toBe('Private');
+    expect((await admin.get(`/api/chats/${chat.id}`)).body.title).toBe('Secret');
+  });
+
+  it('validates message paging parameters', async () => {
+    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const chat = (await admin.post(`/api/bots/${botId}/chats`, {})).body;
+    const tooMany = await admin.get(`/api/chats/${chat.id}/messages?limit=500`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.details[0].path).toBe('limit');
+  });
+});
