@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { copyHeaders, readJsonObject, sendJson } from './http-io.ts';
 import { DirectiveError, type DoubleKnobs, mergeKnobs, parseDirective, planTokens, type TokenPlan } from './knobs.ts';
 
 /** One recorded chat request. Mutated in place while its response runs (aborted, tokensSent…). */
@@ -85,12 +86,6 @@ export interface ProviderDouble {
   waitUntil(predicate: (requests: DoubleRequest[]) => boolean, timeoutMs?: number): Promise<DoubleRequest[]>;
   /** Stops the server and destroys every open connection, hanging ones included. */
   close(): Promise<void>;
-}
-
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
-  res.end(text);
 }
 
 export async function startProviderDouble(adapter: ProtocolAdapter, options: DoubleOptions = {}): Promise<ProviderDouble> {
@@ -251,23 +246,4 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function copyHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) copy[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return copy;
 }

@@ -9,9 +9,9 @@ import {
   type ParsedChat,
   type ProtocolAdapter,
   type ProviderDouble,
-  sendJson,
   startProviderDouble,
 } from './double-server.ts';
+import { sendJson } from './http-io.ts';
 import { countPromptWords, isRecord, lastUserText, numberField } from './message-text.ts';
 
 export interface OpenAIDouble extends ProviderDouble {

@@ -1,0 +1,48 @@
+import type { Message, ServerEvent } from '@cachibot/protocol';
+import type { WsClient } from './ws-client.ts';
+
+let counter = 0;
+export const clientMessageId = () => `cm-${Date.now()}-${++counter}`;
+
+export interface SentTurn {
+  turnId: string;
+  chatId: string;
+  events: ServerEvent[];
+  done: Message;
+}
+
+/** Sends a `chat` frame and waits for that turn's `done`. */
+export async function sendAndWait(
+  ws: WsClient,
+  payload: { botId: string; message: string; chatId?: string; model?: string; clientMessageId?: string },
+  timeoutMs = 15_000,
+): Promise<SentTurn> {
+  const id = payload.clientMessageId ?? clientMessageId();
+  const started = startTurn(ws, { ...payload, clientMessageId: id });
+  const { turnId, chatId } = await started;
+  const done = await ws.waitFor('done', (event) => event.payload.turnId === turnId, timeoutMs);
+  return { turnId, chatId, events: ws.turnEvents(turnId), done: done.payload.message };
+}
+
+/** Sends a `chat` frame and resolves at its `turn_started`, or rejects on its `error`. */
+export async function startTurn(
+  ws: WsClient,
+  payload: { botId: string; message: string; chatId?: string; model?: string; clientMessageId?: string },
+): Promise<{ turnId: string; chatId: string }> {
+  const id = payload.clientMessageId ?? clientMessageId();
+  ws.send('chat', { ...payload, clientMessageId: id });
+  const started = ws.waitFor('turn_started', (event) => event.payload.userMessage.content === payload.message);
+  const failed = ws.waitFor('error', (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id).then(
+    (event) => {
+      throw Object.assign(new Error(`chat refused: ${event.payload.code} ${event.payload.message}`), { code: event.payload.code });
+    },
+  );
+  const event = await Promise.race([started, failed]);
+  return { turnId: event.payload.turnId, chatId: event.payload.chatId };
+}
+
+export const textOf = (events: ServerEvent[]) =>
+  events
+    .filter((event) => event.type === 'text_delta')
+    .map((event) => (event.payload as { delta: string }).delta)
+    .join('');

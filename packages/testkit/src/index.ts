@@ -1,0 +1,15 @@
+// Provider doubles: real loopback HTTP servers speaking the OpenAI Chat Completions and Anthropic
+// Messages wire protocols, with knobs for latency, length, failures and cut streams.
+export { type AnthropicDouble, DEFAULT_ANTHROPIC_MODELS, startAnthropicDouble } from './anthropic-double.ts';
+export type { DoubleOptions, DoubleRequest, ProviderDouble } from './double-server.ts';
+export {
+  DEFAULT_TOKENS,
+  type DoubleKnobs,
+  DirectiveError,
+  defaultTokens,
+  expectedText,
+  type FinishReason,
+  parseDirective,
+  splitIntoTokens,
+} from './knobs.ts';
+export { DEFAULT_OPENAI_MODELS, type OpenAIDouble, startOpenAIDouble } from './openai-double.ts';
