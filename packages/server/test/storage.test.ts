@@ -1,6 +1,9 @@
+import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createUser, setupAdmin } from './support/api-client.ts';
 import { createPgSchema, removeDir, startServer, type TestServer } from './support/server.ts';
+import { sendAndWait } from './support/turns.ts';
+import { WsClient } from './support/ws-client.ts';
 
 /** The same REST behaviour on both storage engines, so no SQLite-only SQL creeps in. */
 describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) => {
@@ -8,15 +11,20 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
   let admin: ApiClient;
   let bob: ApiClient;
   let dropSchema: (() => Promise<void>) | undefined;
+  let double: OpenAIDouble;
 
   beforeAll(async () => {
+    double = await startOpenAIDouble();
     let pgSchema: string | undefined;
     if (engine === 'postgres') {
       const created = await createPgSchema();
       pgSchema = created.schema;
       dropSchema = created.drop;
     }
-    server = await startServer({ pgSchema });
+    server = await startServer({
+      pgSchema,
+      env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: double.url, CACHIBOT_MAX_CONCURRENT_TURNS: '20' },
+    });
     admin = await setupAdmin(server.url);
     bob = await createUser(admin, 'bob');
   });
@@ -24,6 +32,25 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
     await server.stop();
     removeDir(server.dataDir);
     await dropSchema?.();
+    await double.close();
+  });
+
+  it('stores every answer of many concurrent turns completely, each with its own record', async () => {
+    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const ws = await WsClient.connect(server.wsUrl, admin.token as string);
+    const turns = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        sendAndWait(ws, { botId, message: `Concurrent ${i} [[double tokens=${10 + i} delay=2]]`, model: 'openai/gpt-4o-mini' }),
+      ),
+    );
+    await ws.close();
+    for (const [i, turn] of turns.entries()) {
+      const stored = (await admin.get(`/api/chats/${turn.chatId}/messages`)).body.messages;
+      expect(stored.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+      expect(stored[1]).toEqual(turn.done);
+      expect(stored[1].content).toBe(expectedText(10 + i));
+      expect(stored[1].metadata.usage.outputTokens).toBe(10 + i);
+    }
   });
 
   it('creates, reads, updates and deletes a bot', async () => {
@@ -63,7 +90,7 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
   });
 
   it('manages chats: create, rename, pin, archive, list by latest activity, delete', async () => {
-    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const botId = (await admin.post('/api/bots', { name: 'Chats' })).body.id;
     const first = (await admin.post(`/api/bots/${botId}/chats`, { title: 'First' })).body;
     const second = (await admin.post(`/api/bots/${botId}/chats`, {})).body;
     expect(second.title).toBe('New chat');
