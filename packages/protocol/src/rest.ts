@@ -15,6 +15,11 @@ export const CredentialsBodySchema = z.strictObject({
 });
 export type CredentialsBody = z.infer<typeof CredentialsBodySchema>;
 
+export const ChangePasswordBodySchema = z.strictObject({
+  currentPassword: z.string().min(1).max(LIMITS.passwordMaxChars),
+  newPassword: z.string().min(LIMITS.passwordMinChars).max(LIMITS.passwordMaxChars),
+});
+
 export const CreateUserBodySchema = CredentialsBodySchema.extend({ role: z.enum(['admin', 'user']).optional() });
 export type CreateUserBody = z.infer<typeof CreateUserBodySchema>;
 

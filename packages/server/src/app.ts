@@ -72,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { bots, chats, messages, turns, models, bus, log: app.log },
     {
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
+      turnsPerMinute: config.limits.turnsPerMinute,
       persistIntervalMs: config.turns.persistIntervalMs,
       persistBytes: config.turns.persistBytes,
       firstTokenTimeoutMs: config.turns.firstTokenTimeoutMs,
@@ -115,7 +116,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerModelRoutes(app, models, authenticate);
   const gateway = new WsGateway(
     { auth, chats, engine, turns, bus, log: app.log },
-    { maxSocketsPerUser: config.limits.maxSockets, allowedOrigins: config.allowedOrigins, heartbeat: config.heartbeat },
+    {
+      maxSocketsPerUser: config.limits.maxSockets,
+      frameBurst: config.limits.frameBurst,
+      framesPerSecond: config.limits.framesPerSecond,
+      allowedOrigins: config.allowedOrigins,
+      heartbeat: config.heartbeat,
+    },
   );
   gateway.register(app);
   await registerWebRoutes(app, config.webDir);

@@ -32,6 +32,9 @@ const EnvSchema = z.object({
   CACHIBOT_DEFAULT_MODEL: optionalString,
   CACHIBOT_MAX_CONCURRENT_TURNS: intFrom(3),
   CACHIBOT_MAX_SOCKETS: intFrom(10),
+  CACHIBOT_TURNS_PER_MINUTE: intFrom(30),
+  CACHIBOT_WS_FRAME_BURST: intFrom(60),
+  CACHIBOT_WS_FRAMES_PER_SECOND: intFrom(2),
   CACHIBOT_ALLOWED_ORIGINS: optionalString,
   CACHIBOT_PERSIST_INTERVAL_MS: intFrom(250),
   CACHIBOT_PERSIST_BYTES: intFrom(1024),
@@ -61,7 +64,13 @@ export interface Config {
   defaultModel?: string;
   allowedOrigins: string[];
   webDir?: string;
-  limits: { maxConcurrentTurns: number; maxSockets: number };
+  limits: {
+    maxConcurrentTurns: number;
+    maxSockets: number;
+    turnsPerMinute: number;
+    frameBurst: number;
+    framesPerSecond: number;
+  };
   turns: { persistIntervalMs: number; persistBytes: number; firstTokenTimeoutMs: number; shutdownGraceMs: number };
   heartbeat: { intervalMs: number; timeoutMs: number };
   models: { ttlMs: number; discoveryTimeoutMs: number };
@@ -115,7 +124,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .map((origin) => origin.trim())
       .filter(Boolean),
     webDir: env.CACHIBOT_WEB_DIR,
-    limits: { maxConcurrentTurns: env.CACHIBOT_MAX_CONCURRENT_TURNS, maxSockets: env.CACHIBOT_MAX_SOCKETS },
+    limits: {
+      maxConcurrentTurns: env.CACHIBOT_MAX_CONCURRENT_TURNS,
+      maxSockets: env.CACHIBOT_MAX_SOCKETS,
+      turnsPerMinute: env.CACHIBOT_TURNS_PER_MINUTE,
+      frameBurst: env.CACHIBOT_WS_FRAME_BURST,
+      framesPerSecond: env.CACHIBOT_WS_FRAMES_PER_SECOND,
+    },
     turns: {
       persistIntervalMs: env.CACHIBOT_PERSIST_INTERVAL_MS,
       persistBytes: env.CACHIBOT_PERSIST_BYTES,

@@ -67,7 +67,10 @@ const anthropicAdapter: ProtocolAdapter = {
 
   errorBody: (status, message) => ({ type: 'error', error: { type: anthropicErrorType(status), message } }),
 
-  modelNotFoundBody: (model) => ({ type: 'error', error: { type: 'not_found_error', message: `model: ${model}` } }),
+  modelNotFoundBody: (model) => ({
+    type: 'error',
+    error: { type: 'not_found_error', message: `model: ${model}` },
+  }),
 
   respond: (exchange) => (exchange.chat.stream ? streamMessage(exchange) : sendMessage(exchange)),
 };
@@ -122,11 +125,19 @@ async function streamMessage(exchange: ChatExchange): Promise<void> {
       usage: { input_tokens: exchange.chat.promptTokens, output_tokens: 1 },
     },
   });
-  writeEvent(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  writeEvent(res, 'content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'text', text: '' },
+  });
   writeEvent(res, 'ping', { type: 'ping' });
 
   const outcome = await exchange.emitTokens((text) => {
-    writeEvent(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+    writeEvent(res, 'content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text },
+    });
   });
   if (outcome === 'stopped') return;
 

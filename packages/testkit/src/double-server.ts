@@ -5,24 +5,17 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyHeaders, readJsonObject, sendJson } from './http-io.ts';
-import { DirectiveError, type DoubleKnobs, mergeKnobs, parseDirective, planTokens, type TokenPlan } from './knobs.ts';
+import {
+  DirectiveError,
+  type DoubleKnobs,
+  mergeKnobs,
+  parseDirective,
+  planTokens,
+  type TokenPlan,
+} from './knobs.ts';
+import { type DoubleRequest, RequestLog } from './request-log.ts';
 
-/** One recorded chat request. Mutated in place while its response runs (aborted, tokensSent…). */
-export interface DoubleRequest {
-  path: string;
-  model: string;
-  messages: unknown[];
-  /** Request headers, names lower-cased, repeated headers joined with ", ". */
-  headers: Record<string, string>;
-  body: Record<string, unknown>;
-  /** True when the client closed the connection before the double finished answering. */
-  aborted: boolean;
-  startedAt: number;
-  finishedAt?: number;
-  /** HTTP status sent, once the connection is closed and headers went out. */
-  status?: number;
-  tokensSent: number;
-}
+export type { DoubleRequest } from './request-log.ts';
 
 /** What an adapter reads out of a chat request body. */
 export interface ParsedChat {
@@ -88,20 +81,18 @@ export interface ProviderDouble {
   close(): Promise<void>;
 }
 
-export async function startProviderDouble(adapter: ProtocolAdapter, options: DoubleOptions = {}): Promise<ProviderDouble> {
+export async function startProviderDouble(
+  adapter: ProtocolAdapter,
+  options: DoubleOptions = {},
+): Promise<ProviderDouble> {
   const models = [...(options.models ?? adapter.defaultModels)];
   const startKnobs = mergeKnobs(options.knobs, { strictModels: options.strictModels });
   let globalKnobs: DoubleKnobs = { ...startKnobs };
   const modelKnobs = new Map<string, DoubleKnobs>();
   const failuresServed = new Map<string, number>();
-  const requests: DoubleRequest[] = [];
-  const watchers = new Set<() => void>();
+  const log = new RequestLog();
   const sockets = new Set<Socket>();
   let closing = false;
-
-  const notify = () => {
-    for (const watcher of [...watchers]) watcher();
-  };
 
   // The first `failTimes` requests of a model fail; with no `failTimes` every request fails.
   const shouldFail = (model: string, knobs: DoubleKnobs): boolean => {
@@ -114,9 +105,14 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://double').pathname;
-    if (req.method === 'GET' && path === adapter.modelsPath) return sendJson(res, 200, adapter.modelList(models));
+    if (req.method === 'GET' && path === adapter.modelsPath)
+      return sendJson(res, 200, adapter.modelList(models));
     if (req.method !== 'POST' || path !== adapter.chatPath) {
-      return sendJson(res, 404, adapter.errorBody(404, `The provider double has no route ${req.method} ${path}`));
+      return sendJson(
+        res,
+        404,
+        adapter.errorBody(404, `The provider double has no route ${req.method} ${path}`),
+      );
     }
     const body = await readJsonObject(req);
     if (!body) return sendJson(res, 400, adapter.errorBody(400, 'The request body is not a JSON object'));
@@ -132,7 +128,6 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
       startedAt: Date.now(),
       tokensSent: 0,
     };
-    requests.push(record);
     let cutByDouble = false;
     const clientGone = new AbortController();
     res.on('close', () => {
@@ -140,9 +135,9 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
       if (res.headersSent) record.status = res.statusCode;
       if (!res.writableFinished && !cutByDouble && !closing) record.aborted = true;
       clientGone.abort();
-      notify();
+      log.changed();
     });
-    notify();
+    log.add(record);
 
     let directive: DoubleKnobs;
     try {
@@ -152,11 +147,18 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
       throw error;
     }
     const knobs = mergeKnobs(globalKnobs, modelKnobs.get(chat.model), directive);
-    if (knobs.strictModels && !models.includes(chat.model)) return sendJson(res, 404, adapter.modelNotFoundBody(chat.model));
+    if (knobs.strictModels && !models.includes(chat.model))
+      return sendJson(res, 404, adapter.modelNotFoundBody(chat.model));
     if (shouldFail(chat.model, knobs)) {
       const status = knobs.status ?? 500;
-      const headers: Record<string, string> = knobs.retryAfterMs !== undefined ? { 'retry-after-ms': String(knobs.retryAfterMs) } : {};
-      return sendJson(res, status, adapter.errorBody(status, `Simulated ${status} error from the provider double`), headers);
+      const headers: Record<string, string> =
+        knobs.retryAfterMs !== undefined ? { 'retry-after-ms': String(knobs.retryAfterMs) } : {};
+      return sendJson(
+        res,
+        status,
+        adapter.errorBody(status, `Simulated ${status} error from the provider double`),
+        headers,
+      );
     }
     if (knobs.hang) return; // the 'close' listener records the client's abort
 
@@ -203,29 +205,10 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
 
-  const waitUntil = (predicate: (all: DoubleRequest[]) => boolean, timeoutMs = 5_000): Promise<DoubleRequest[]> =>
-    new Promise((resolve, reject) => {
-      if (predicate(requests)) return resolve(requests);
-      const check = () => {
-        if (!predicate(requests)) return;
-        stop();
-        resolve(requests);
-      };
-      const timer = setTimeout(() => {
-        stop();
-        reject(new Error(`provider double: condition not met within ${timeoutMs} ms (${requests.length} requests seen)`));
-      }, timeoutMs);
-      const stop = () => {
-        clearTimeout(timer);
-        watchers.delete(check);
-      };
-      watchers.add(check);
-    });
-
   return {
     port: (server.address() as AddressInfo).port,
     models,
-    requests,
+    requests: log.requests,
     configure: (knobs) => {
       globalKnobs = { ...globalKnobs, ...knobs };
     },
@@ -236,10 +219,10 @@ export async function startProviderDouble(adapter: ProtocolAdapter, options: Dou
       globalKnobs = { ...startKnobs };
       modelKnobs.clear();
       failuresServed.clear();
-      requests.length = 0;
+      log.clear();
     },
-    waitForRequests: (count, timeoutMs) => waitUntil((all) => all.length >= count, timeoutMs),
-    waitUntil,
+    waitForRequests: (count, timeoutMs) => log.waitUntil((all) => all.length >= count, timeoutMs),
+    waitUntil: (predicate, timeoutMs) => log.waitUntil(predicate, timeoutMs),
     close: async () => {
       closing = true;
       for (const socket of sockets) socket.destroy();

@@ -4,8 +4,8 @@ export { type AnthropicDouble, DEFAULT_ANTHROPIC_MODELS, startAnthropicDouble } 
 export type { DoubleOptions, DoubleRequest, ProviderDouble } from './double-server.ts';
 export {
   DEFAULT_TOKENS,
-  type DoubleKnobs,
   DirectiveError,
+  type DoubleKnobs,
   defaultTokens,
   expectedText,
   type FinishReason,

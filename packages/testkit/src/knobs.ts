@@ -62,7 +62,8 @@ export function countWords(text: string): number {
 
 /** Which tokens to send, honouring the client's output limit like a real model does. */
 export function planTokens(knobs: DoubleKnobs, maxTokens: number | undefined): TokenPlan {
-  const all = knobs.text !== undefined ? splitIntoTokens(knobs.text) : defaultTokens(knobs.tokens ?? DEFAULT_TOKENS);
+  const all =
+    knobs.text !== undefined ? splitIntoTokens(knobs.text) : defaultTokens(knobs.tokens ?? DEFAULT_TOKENS);
   if (maxTokens !== undefined && all.length > maxTokens) {
     return { tokens: all.slice(0, Math.max(0, maxTokens)), finishReason: 'length' };
   }
@@ -82,7 +83,15 @@ export function mergeKnobs(...layers: Array<DoubleKnobs | undefined>): DoubleKno
 
 type KnobKey = keyof DoubleKnobs;
 
-const NUMBER_KEYS: KnobKey[] = ['tokens', 'delayMs', 'firstTokenDelayMs', 'status', 'failTimes', 'retryAfterMs', 'cutAfter'];
+const NUMBER_KEYS: KnobKey[] = [
+  'tokens',
+  'delayMs',
+  'firstTokenDelayMs',
+  'status',
+  'failTimes',
+  'retryAfterMs',
+  'cutAfter',
+];
 const BOOLEAN_KEYS: KnobKey[] = ['hang', 'strictModels'];
 const STRING_KEYS: KnobKey[] = ['text', 'reportedModel'];
 

@@ -131,7 +131,11 @@ async function streamCompletion(exchange: ChatExchange): Promise<void> {
   const outcome = await exchange.emitTokens((token) => {
     // The role rides on the first content chunk so "first chunk" means "first token" for timing.
     const delta = sentFirst ? { content: token } : { role: 'assistant', content: token };
-    writeEvent(res, { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...usageSlot });
+    writeEvent(res, {
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
+      ...usageSlot,
+    });
     sentFirst = true;
   });
   if (outcome === 'stopped') return;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DirectiveError, expectedText, mergeKnobs, parseDirective, planTokens, splitIntoTokens } from '../src/knobs.ts';
+import {
+  DirectiveError,
+  expectedText,
+  mergeKnobs,
+  parseDirective,
+  planTokens,
+  splitIntoTokens,
+} from '../src/knobs.ts';
 
 describe('knobs', () => {
   it('generates a deterministic default answer', () => {
@@ -14,7 +21,10 @@ describe('knobs', () => {
   });
 
   it('stops at the output limit with finish reason length', () => {
-    expect(planTokens({ tokens: 10 }, 4)).toEqual({ tokens: splitIntoTokens(expectedText(4)), finishReason: 'length' });
+    expect(planTokens({ tokens: 10 }, 4)).toEqual({
+      tokens: splitIntoTokens(expectedText(4)),
+      finishReason: 'length',
+    });
     expect(planTokens({ tokens: 4 }, 4).finishReason).toBe('stop');
     expect(planTokens({ text: 'a b c' }, 2).tokens).toEqual(['a', ' b']);
   });

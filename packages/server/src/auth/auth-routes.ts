@@ -1,4 +1,4 @@
-import { CreateUserBodySchema, CredentialsBodySchema, IdParamsSchema } from '@cachibot/protocol';
+import { ChangePasswordBodySchema, CreateUserBodySchema, CredentialsBodySchema, IdParamsSchema } from '@cachibot/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
@@ -38,6 +38,12 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
   app.post('/api/auth/logout', authenticated, async (request, reply) => {
     await auth.logout(principalOf(request));
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+
+  app.post('/api/auth/password', authenticated, async (request, reply) => {
+    const body = parseInput(ChangePasswordBodySchema, request.body, 'password change');
+    await auth.changePassword(principalOf(request), body.currentPassword, body.newPassword);
     return reply.code(204).send();
   });
 

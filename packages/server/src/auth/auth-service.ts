@@ -22,9 +22,17 @@ export interface Principal {
   sessionId: string;
 }
 
+/** Which sessions just ended: listed ones, or all of a user's except `keep`. */
+export interface SessionsEnded {
+  userId: string;
+  sessionIds?: string[];
+  allExcept?: string | null;
+}
+
 export class AuthService {
   private readonly ipFailures = new FailureLimiter(5, 60_000);
   private readonly userFailures = new FailureLimiter(5, 60_000);
+  private readonly endedListeners = new Set<(ended: SessionsEnded) => void>();
 
   constructor(
     private readonly users: UserRepository,
@@ -84,8 +92,30 @@ export class AuthService {
     return row ? { user: toUser(row), sessionId } : null;
   }
 
+  /** Open sockets listen here so that logout or a password change closes them too. */
+  onSessionsEnded(listener: (ended: SessionsEnded) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  async isSessionValid(sessionId: string): Promise<boolean> {
+    return !!(await this.sessions.findValid(sessionId, nowIso()));
+  }
+
   async logout(principal: Principal): Promise<void> {
     await this.sessions.delete(principal.sessionId);
+    this.announce({ userId: principal.user.id, sessionIds: [principal.sessionId] });
+  }
+
+  /** A new password ends every other session of the user, open sockets included. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const row = await this.users.findById(principal.user.id);
+    if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
+      throw new AppError('unauthorized', 'The current password is wrong');
+    }
+    await this.users.updatePassword(row.id, await hashPassword(newPassword));
+    await this.sessions.deleteForUserExcept(row.id, principal.sessionId);
+    this.announce({ userId: row.id, allExcept: principal.sessionId });
   }
 
   async listUsers(): Promise<User[]> {
@@ -95,6 +125,11 @@ export class AuthService {
   async deleteUser(actor: User, userId: string): Promise<void> {
     if (actor.id === userId) throw new AppError('conflict', 'You cannot delete your own account');
     if (!(await this.users.delete(userId))) throw new AppError('not_found', 'User not found');
+    this.announce({ userId, allExcept: null });
+  }
+
+  private announce(ended: SessionsEnded): void {
+    for (const listener of this.endedListeners) listener(ended);
   }
 
   private async startSession(userId: string): Promise<string> {

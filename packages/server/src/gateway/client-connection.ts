@@ -15,6 +15,7 @@ export class ClientConnection {
   constructor(
     readonly socket: WebSocket,
     readonly userId: string,
+    readonly sessionId: string,
   ) {}
 
   send(event: ServerEvent): void {

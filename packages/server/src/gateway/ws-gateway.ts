@@ -11,9 +11,13 @@ import type { TurnEngine } from '../turns/turn-engine.ts';
 import type { TurnRepository } from '../turns/turn-repository.ts';
 import { ClientConnection } from './client-connection.ts';
 import { parseClientFrame } from './frame-parser.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export interface GatewayOptions {
   maxSocketsPerUser: number;
+  /** Frames other than `ping`: a burst, then a sustained rate; beyond it frames get `rate_limited`. */
+  frameBurst: number;
+  framesPerSecond: number;
   allowedOrigins: string[];
   heartbeat: { intervalMs: number; timeoutMs: number };
 }
@@ -29,9 +33,12 @@ interface GatewayDeps {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    wsUserId?: string;
+    wsPrincipal?: { userId: string; sessionId: string };
   }
 }
+
+/** Refused frames after which a socket counts as flooding and is closed (1008). */
+const FLOOD_CLOSE_AFTER = 100;
 
 /** Same-origin, or listed in CACHIBOT_ALLOWED_ORIGINS: an exact match, scheme and port included. */
 export function isAllowedOrigin(origin: string | undefined, host: string | undefined, secure: boolean, allowed: string[]): boolean {
@@ -44,6 +51,7 @@ export function isAllowedOrigin(origin: string | undefined, host: string | undef
 export class WsGateway {
   private readonly connections = new Set<ClientConnection>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -51,9 +59,19 @@ export class WsGateway {
   ) {}
 
   register(app: FastifyInstance): void {
-    app.get('/ws', { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) }, (socket, request) =>
-      this.accept(socket, request.wsUserId as string),
-    );
+    app.get('/ws', { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) }, (socket, request) => {
+      const principal = request.wsPrincipal;
+      if (principal) this.accept(socket, principal.userId, principal.sessionId);
+      else socket.close(1008, 'unauthorized');
+    });
+    this.stopListening = this.deps.auth.onSessionsEnded((ended) => {
+      for (const connection of this.connections) {
+        if (connection.userId !== ended.userId) continue;
+        const listed = ended.sessionIds?.includes(connection.sessionId);
+        const allBut = ended.allExcept !== undefined && connection.sessionId !== ended.allExcept;
+        if (listed || allBut) connection.socket.close(1008, 'session ended');
+      }
+    });
     this.heartbeatTimer = setInterval(() => {
       for (const connection of this.connections) connection.ping(this.options.heartbeat.timeoutMs);
     }, this.options.heartbeat.intervalMs);
@@ -62,6 +80,7 @@ export class WsGateway {
 
   close(): void {
     clearInterval(this.heartbeatTimer);
+    this.stopListening?.();
     for (const connection of this.connections) connection.socket.close(1001, 'server shutting down');
   }
 
@@ -89,12 +108,16 @@ export class WsGateway {
       reply.code(429).send(toErrorBody(new AppError('rate_limited', 'Too many open connections')).body);
       return;
     }
-    request.wsUserId = principal.user.id;
+    request.wsPrincipal = { userId: principal.user.id, sessionId: principal.sessionId };
   }
 
-  private accept(socket: WebSocket, userId: string): void {
-    const connection = new ClientConnection(socket, userId);
+  private accept(socket: WebSocket, userId: string, sessionId: string): void {
+    const connection = new ClientConnection(socket, userId, sessionId);
     this.connections.add(connection);
+    const frames = new TokenBucket(this.options.frameBurst, this.options.framesPerSecond);
+    // Pings are exempt from the frame budget but not unlimited: a ping flood is still a flood.
+    const anyFrames = new TokenBucket(this.options.frameBurst * 4, this.options.framesPerSecond * 25);
+    let refused = 0;
     socket.on('pong', () => connection.pong());
     socket.on('message', (data, isBinary) => {
       const receivedAt = Date.now();
@@ -102,7 +125,14 @@ export class WsGateway {
       try {
         frame = parseClientFrame(data as Buffer, isBinary);
       } catch (error) {
+        if (!anyFrames.take() && ++refused > FLOOD_CLOSE_AFTER) return socket.close(1008, 'too many frames');
         this.sendError(connection, error);
+        return;
+      }
+      const withinBudget = frame.type === 'ping' ? anyFrames.take() : frames.take() && anyFrames.take();
+      if (!withinBudget) {
+        if (++refused > FLOOD_CLOSE_AFTER) return socket.close(1008, 'too many frames');
+        this.sendError(connection, new AppError('rate_limited', 'Too many frames; slow down'), frame);
         return;
       }
       this.handle(connection, frame, receivedAt).catch((error) => this.sendError(connection, error, frame));
@@ -129,6 +159,11 @@ export class WsGateway {
         this.deps.engine.cancel(connection.userId, frame.payload.turnId);
         return;
       case 'resume': {
+        // Every resume re-checks the session: a socket must not outlive a revoked login.
+        if (!(await this.deps.auth.isSessionValid(connection.sessionId))) {
+          connection.socket.close(1008, 'session ended');
+          return;
+        }
         const chat = await this.deps.chats.getOwnedRow(connection.userId, frame.payload.chatId);
         await this.follow(connection, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
         return;

@@ -10,6 +10,7 @@ import type { BotTable, ChatTable, MessageTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
+import { FailureLimiter } from '../auth/login-limiter.ts';
 import { AnswerPersister } from './answer-persister.ts';
 import { buildHistory } from './history.ts';
 import { LiveTurn, LiveTurnRegistry } from './live-turn.ts';
@@ -21,6 +22,7 @@ const HISTORY_ROWS = 400;
 
 export interface TurnEngineOptions {
   maxConcurrentTurns: number;
+  turnsPerMinute: number;
   persistIntervalMs: number;
   persistBytes: number;
   firstTokenTimeoutMs: number;
@@ -45,6 +47,7 @@ export interface TurnHandle {
 export class TurnEngine {
   readonly live = new LiveTurnRegistry();
   private shuttingDown = false;
+  private readonly recentTurns: FailureLimiter;
 
   constructor(
     private readonly deps: {
@@ -57,7 +60,9 @@ export class TurnEngine {
       log: Logger;
     },
     private readonly options: TurnEngineOptions,
-  ) {}
+  ) {
+    this.recentTurns = new FailureLimiter(options.turnsPerMinute, 60_000);
+  }
 
   /** `receivedAt` is when the transport got the user's message: the start of the TTFT clock. */
   async startChatTurn(userId: string, payload: ChatFramePayload, receivedAt = Date.now()): Promise<TurnHandle> {
@@ -71,6 +76,10 @@ export class TurnEngine {
     if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
     if (this.live.runningCountForUser(userId) >= this.options.maxConcurrentTurns) {
       throw new AppError('rate_limited', `At most ${this.options.maxConcurrentTurns} answers may run at once`, undefined, 1);
+    }
+    const wait = this.recentTurns.retryAfterSeconds(userId);
+    if (wait > 0) {
+      throw new AppError('rate_limited', `At most ${this.options.turnsPerMinute} messages per minute`, undefined, wait);
     }
 
     const modelRequested = payload.model ?? chat?.model ?? (bot.default_model || (await this.deps.models.defaultModel()));
@@ -135,6 +144,7 @@ export class TurnEngine {
       return this.repeatOf(winner, payload.message);
     }
 
+    this.recentTurns.recordFailure(userId); // counts turns started, in the same sliding window
     const turn = new LiveTurn(
       { id: turnId, userId, chatId: chatRow.id, botId: bot.id, assistantMessageId: assistantMessage.id },
       this.deps.bus,

@@ -1,4 +1,4 @@
-import type { Message, ServerEvent } from '@cachibot/protocol';
+import type { Message, ServerEvent, TurnEvent } from '@cachibot/protocol';
 import type { WsClient } from './ws-client.ts';
 
 let counter = 0;
@@ -7,7 +7,7 @@ export const clientMessageId = () => `cm-${Date.now()}-${++counter}`;
 export interface SentTurn {
   turnId: string;
   chatId: string;
-  events: ServerEvent[];
+  events: TurnEvent[];
   done: Message;
 }
 

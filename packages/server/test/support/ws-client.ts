@@ -1,4 +1,4 @@
-import type { ServerEvent } from '@cachibot/protocol';
+import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
 import WebSocket from 'ws';
 
 /** A WebSocket test client that records every event and can wait for one. */
@@ -57,8 +57,11 @@ export class WsClient {
   }
 
   /** The events of one turn, in arrival order. */
-  turnEvents(turnId: string): ServerEvent[] {
-    return this.events.filter((event) => (event.payload as { turnId?: string }).turnId === turnId);
+  turnEvents(turnId: string): TurnEvent[] {
+    return this.events.filter(
+      (event): event is TurnEvent =>
+        event.type !== 'resync' && (event.payload as { turnId?: string; seq?: number }).turnId === turnId && 'seq' in event.payload,
+    );
   }
 
   close(): Promise<void> {
