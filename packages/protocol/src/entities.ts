@@ -135,3 +135,13 @@ export const ModelsResponseSchema = z.object({
     .optional(),
 });
 export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** A bot's own provider settings as the browser may see them: never the key itself. */
+export const BotProviderSettingSchema = z.object({
+  provider: z.string(),
+  apiKeySet: z.boolean(),
+  apiKeyLast4: z.string().optional(),
+  baseURL: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type BotProviderSetting = z.infer<typeof BotProviderSettingSchema>;

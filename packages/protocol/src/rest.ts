@@ -81,3 +81,31 @@ export const IdParamsSchema = {
   chat: z.strictObject({ chatId: IdSchema }),
   user: z.strictObject({ userId: IdSchema }),
 };
+
+/** Provider ids a bot may hold its own key or base URL for. */
+export const PROVIDER_IDS = [
+  'openai',
+  'anthropic',
+  'ollama',
+  'compatible',
+  'openrouter',
+  'groq',
+  'google',
+  'mistral',
+  'deepseek',
+  'xai',
+  'lmstudio',
+] as const;
+
+export const BotProviderParamsSchema = z.strictObject({ botId: IdSchema, provider: z.enum(PROVIDER_IDS) });
+
+export const PutBotProviderBodySchema = z
+  .strictObject({
+    apiKey: z.string().trim().min(8, 'looks too short for an API key').max(500).optional(),
+    baseURL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(500)
+      .optional(),
+  })
+  .refine((body) => body.apiKey !== undefined || body.baseURL !== undefined, 'give apiKey, baseURL or both');
+export type PutBotProviderBody = z.infer<typeof PutBotProviderBodySchema>;

@@ -9,6 +9,8 @@ import { requireUser } from './auth/request-auth.ts';
 import { SessionRepository } from './auth/session-repository.ts';
 import { UserRepository } from './auth/user-repository.ts';
 import { BotRepository } from './bots/bot-repository.ts';
+import { registerBotProviderRoutes } from './bots/bot-provider-routes.ts';
+import { BotProviderService } from './bots/bot-provider-service.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
 import { InProcessEventBus } from './bus/event-bus.ts';
@@ -24,6 +26,7 @@ import { createCatalogue } from './models/catalogue.ts';
 import { ModelDirectory } from './models/model-directory.ts';
 import { registerModelRoutes } from './models/model-routes.ts';
 import { createProviderAdapters } from './models/providers.ts';
+import { SecretBox } from './secrets/secret-box.ts';
 import { TurnEngine } from './turns/turn-engine.ts';
 import { TurnRepository } from './turns/turn-repository.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
@@ -50,7 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger:
       options.logger === false || config.logLevel === 'silent'
         ? false
-        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.apiKey'] },
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.apiKey', '*.api_key_sealed'] },
     bodyLimit: LIMITS.bodyBytes,
     trustProxy: false,
   });
@@ -66,10 +69,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ttlMs: config.models.ttlMs,
     discoveryTimeoutMs: config.models.discoveryTimeoutMs,
     defaultModel: config.defaultModel,
-  });
+  }, config.providers);
+  const botProviders = new BotProviderService(db, bots, SecretBox.load(config.dataDir, config.secretKey));
   const turns = new TurnRepository(db);
   const engine = new TurnEngine(
-    { bots, chats, messages, turns, models, bus, log: app.log },
+    { bots, botProviders, chats, messages, turns, models, bus, log: app.log },
     {
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
@@ -112,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.get('/api/health', async () => ({ status: 'ok', version: VERSION }));
   registerAuthRoutes(app, auth);
   registerBotRoutes(app, bots, authenticate);
+  registerBotProviderRoutes(app, botProviders, authenticate);
   registerChatRoutes(app, chats, authenticate);
   registerModelRoutes(app, models, authenticate);
   const gateway = new WsGateway(

@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   XAI_API_KEY: optionalString,
   LMSTUDIO_BASE_URL: optionalString,
   CACHIBOT_DEFAULT_MODEL: optionalString,
+  CACHIBOT_SECRET_KEY: optionalString,
   CACHIBOT_MAX_CONCURRENT_TURNS: intFrom(3),
   CACHIBOT_MAX_SOCKETS: intFrom(10),
   CACHIBOT_TURNS_PER_MINUTE: intFrom(30),
@@ -62,6 +63,8 @@ export interface Config {
   /** Provider id → settings, only for providers that are configured (key or base URL present). */
   providers: Record<string, ProviderSettings>;
   defaultModel?: string;
+  /** 32 bytes (base64 or hex) sealing provider keys at rest; else `<dataDir>/secret.key`. */
+  secretKey?: string;
   allowedOrigins: string[];
   webDir?: string;
   limits: {
@@ -119,6 +122,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     providers: providerSettings(env),
     defaultModel: env.CACHIBOT_DEFAULT_MODEL,
+    secretKey: env.CACHIBOT_SECRET_KEY,
     allowedOrigins: (env.CACHIBOT_ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

@@ -105,6 +105,23 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_bot_provider_settings': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('bot_provider_settings')
+        .addColumn('bot_id', 'text', (c) => c.notNull().references('bots.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('api_key_sealed', 'text')
+        .addColumn('api_key_last4', 'text')
+        .addColumn('base_url', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bot_provider_settings_pk', ['bot_id', 'provider'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('bot_provider_settings').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

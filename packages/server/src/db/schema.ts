@@ -82,7 +82,17 @@ export interface TurnEventTable {
   created_at: string;
 }
 
+export interface BotProviderSettingsTable {
+  bot_id: string;
+  provider: string;
+  api_key_sealed: string | null; // AES-256-GCM, see secrets/secret-box.ts
+  api_key_last4: string | null;
+  base_url: string | null;
+  updated_at: string;
+}
+
 export interface Database {
+  bot_provider_settings: BotProviderSettingsTable;
   users: UserTable;
   sessions: SessionTable;
   bots: BotTable;

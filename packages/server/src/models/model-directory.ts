@@ -2,7 +2,8 @@ import type { ModelInfo, ModelsResponse } from '@cachibot/protocol';
 import type { LanguageModel } from 'ai';
 import { AppError } from '../errors.ts';
 import type { Catalogue } from './catalogue.ts';
-import type { ProviderAdapter } from './providers.ts';
+import type { ProviderSettings } from '../config.ts';
+import { createProviderAdapter, type ProviderAdapter } from './providers.ts';
 
 interface ProviderListing {
   modelIds: string[];
@@ -35,6 +36,7 @@ export class ModelDirectory {
     private readonly adapters: Map<string, ProviderAdapter>,
     readonly catalogue: Catalogue,
     private readonly options: DirectoryOptions,
+    private readonly globalSettings: Record<string, ProviderSettings> = {},
   ) {}
 
   get providerIds(): string[] {
@@ -84,10 +86,14 @@ export class ModelDirectory {
     };
   }
 
-  /** The AI SDK model for a `provider/model` id; an unconfigured provider is a clear client error. */
-  languageModel(modelId: string): LanguageModel {
+  /**
+   * The AI SDK model for a `provider/model` id; an unconfigured provider is a clear client error.
+   * `botSettings` (a bot's own key or base URL) take precedence over the global provider settings.
+   */
+  languageModel(modelId: string, botSettings: Record<string, ProviderSettings> = {}): LanguageModel {
     const { provider, name } = splitModelId(modelId);
-    const adapter = this.adapters.get(provider);
+    const own = botSettings[provider];
+    const adapter = own && name ? this.adapterWith(provider, own) : this.adapters.get(provider);
     if (!adapter || !name) {
       const configured = this.providerIds.join(', ') || 'none';
       throw new AppError(
@@ -96,6 +102,11 @@ export class ModelDirectory {
       );
     }
     return adapter.languageModel(name);
+  }
+
+  private adapterWith(provider: string, own: ProviderSettings): ProviderAdapter {
+    const global = this.globalSettings[provider] ?? {};
+    return createProviderAdapter(provider, { ...global, ...own });
   }
 
   private defaultFrom(groups: Record<string, ModelInfo[]>): string | null {

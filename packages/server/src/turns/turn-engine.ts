@@ -1,10 +1,12 @@
 import type { ChatFramePayload, Message, TurnEvent } from '@cachibot/protocol';
+import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { toChat } from '../chats/chat-repository.ts';
 import { newChatRow, titleFromMessage } from '../chats/chat-service.ts';
 import { type MessageRepository, toMessage } from '../chats/message-repository.ts';
 import type { ChatService } from '../chats/chat-service.ts';
+import type { ProviderSettings } from '../config.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { BotTable, ChatTable, MessageTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -52,6 +54,7 @@ export class TurnEngine {
   constructor(
     private readonly deps: {
       bots: BotService;
+      botProviders: BotProviderService;
       chats: ChatService;
       messages: MessageRepository;
       turns: TurnRepository;
@@ -86,7 +89,9 @@ export class TurnEngine {
     if (!modelRequested) {
       throw new AppError('bad_request', 'No model is configured: set a provider key (see the README) or pick a model');
     }
-    this.deps.models.languageModel(modelRequested); // an unknown provider fails here, before anything is stored
+    const providerSettings = await this.deps.botProviders.settingsFor(bot.id);
+    // An unknown provider fails here, before anything is stored.
+    this.deps.models.languageModel(modelRequested, providerSettings);
 
     const now = nowIso();
     const chatRow: ChatTable = chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
@@ -167,7 +172,7 @@ export class TurnEngine {
     );
     persister.add(startedEvent, '');
     turn.publish(startedEvent);
-    void this.run(turn, bot, userMessage, modelRequested, persister, receivedAt);
+    void this.run(turn, bot, providerSettings, userMessage, modelRequested, persister, receivedAt);
     return { turnId, chatId: chatRow.id, repeated: false };
   }
 
@@ -243,6 +248,7 @@ export class TurnEngine {
   private async run(
     turn: LiveTurn,
     bot: BotTable,
+    providerSettings: Record<string, ProviderSettings>,
     userMessage: MessageTable,
     modelRequested: string,
     persister: AnswerPersister,
@@ -265,7 +271,7 @@ export class TurnEngine {
           maxOutputTokens: settings.maxOutputTokens,
           systemPrompt: bot.system_prompt,
         });
-        const result = await this.attempt(turn, model, bot, settings, history, {
+        const result = await this.attempt(turn, model, bot, settings, providerSettings, history, {
           onText: (delta) => {
             firstTokenAt ??= Date.now();
             content += delta;
@@ -305,13 +311,14 @@ export class TurnEngine {
     model: string,
     bot: BotTable,
     settings: { temperature?: number; maxOutputTokens?: number },
+    providerSettings: Record<string, ProviderSettings>,
     messages: ReturnType<typeof buildHistory>,
     on: { onText(delta: string): void; onReasoning(delta: string): void },
   ) {
     const startedAt = Date.now();
     let languageModel: ReturnType<ModelDirectory['languageModel']>;
     try {
-      languageModel = this.deps.models.languageModel(model);
+      languageModel = this.deps.models.languageModel(model, providerSettings);
     } catch (error) {
       const message = error instanceof Error ? error.message : 'Unknown model';
       return Promise.resolve({

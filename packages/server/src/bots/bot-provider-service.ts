@@ -1,0 +1,84 @@
+import type { BotProviderSetting, PutBotProviderBody, User } from '@cachibot/protocol';
+import type { ProviderSettings } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { BotProviderSettingsTable } from '../db/schema.ts';
+import { AppError, notFound } from '../errors.ts';
+import { nowIso } from '../ids.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import type { BotService } from './bot-service.ts';
+
+const toSetting = (row: BotProviderSettingsTable): BotProviderSetting => ({
+  provider: row.provider,
+  apiKeySet: row.api_key_sealed !== null,
+  ...(row.api_key_last4 ? { apiKeyLast4: row.api_key_last4 } : {}),
+  ...(row.base_url ? { baseURL: row.base_url } : {}),
+  updatedAt: row.updated_at,
+});
+
+/**
+ * A bot's own provider keys and base URLs, used instead of the global ones for that bot's turns.
+ * Keys are sealed with AES-256-GCM and never leave the server: the browser sees "set" and the last 4.
+ */
+export class BotProviderService {
+  constructor(
+    private readonly db: Db,
+    private readonly bots: BotService,
+    private readonly box: SecretBox,
+  ) {}
+
+  async list(userId: string, botId: string): Promise<BotProviderSetting[]> {
+    await this.bots.getOwnedRow(userId, botId);
+    const rows = await this.db.selectFrom('bot_provider_settings').selectAll().where('bot_id', '=', botId).orderBy('provider').execute();
+    return rows.map(toSetting);
+  }
+
+  async put(user: User, botId: string, provider: string, body: PutBotProviderBody): Promise<BotProviderSetting> {
+    await this.bots.getOwnedRow(user.id, botId);
+    // A base URL makes the server connect wherever it points: only an admin may set one.
+    if (body.baseURL !== undefined && user.role !== 'admin') {
+      throw new AppError('forbidden', 'Only an admin may set a provider base URL');
+    }
+    const existing = await this.db
+      .selectFrom('bot_provider_settings')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .where('provider', '=', provider)
+      .executeTakeFirst();
+    const row: BotProviderSettingsTable = {
+      bot_id: botId,
+      provider,
+      api_key_sealed: body.apiKey !== undefined ? this.box.seal(body.apiKey) : (existing?.api_key_sealed ?? null),
+      api_key_last4: body.apiKey !== undefined ? body.apiKey.slice(-4) : (existing?.api_key_last4 ?? null),
+      base_url: body.baseURL ?? existing?.base_url ?? null,
+      updated_at: nowIso(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('bot_provider_settings').where('bot_id', '=', botId).where('provider', '=', provider).execute();
+      await trx.insertInto('bot_provider_settings').values(row).execute();
+    });
+    return toSetting(row);
+  }
+
+  async remove(userId: string, botId: string, provider: string): Promise<void> {
+    await this.bots.getOwnedRow(userId, botId);
+    const result = await this.db
+      .deleteFrom('bot_provider_settings')
+      .where('bot_id', '=', botId)
+      .where('provider', '=', provider)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound('Provider setting');
+  }
+
+  /** Decrypted settings for the turn engine only. */
+  async settingsFor(botId: string): Promise<Record<string, ProviderSettings>> {
+    const rows = await this.db.selectFrom('bot_provider_settings').selectAll().where('bot_id', '=', botId).execute();
+    const settings: Record<string, ProviderSettings> = {};
+    for (const row of rows) {
+      settings[row.provider] = {
+        ...(row.api_key_sealed ? { apiKey: this.box.open(row.api_key_sealed) } : {}),
+        ...(row.base_url ? { baseURL: row.base_url } : {}),
+      };
+    }
+    return settings;
+  }
+}
