@@ -13,3 +13,4 @@ export {
   splitIntoTokens,
 } from './knobs.ts';
 export { DEFAULT_OPENAI_MODELS, type OpenAIDouble, startOpenAIDouble } from './openai-double.ts';
+export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';

@@ -1,0 +1,118 @@
+import { expectedText, type FaultProxy, type OpenAIDouble, startFaultProxy, startOpenAIDouble } from '@cachibot/testkit';
+import type { TurnEvent } from '@cachibot/protocol';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, setupAdmin } from './support/api-client.ts';
+import { removeDir, startServer, type TestServer } from './support/server.ts';
+import { clientMessageId } from './support/turns.ts';
+
+let double: OpenAIDouble;
+let server: TestServer;
+let proxy: FaultProxy;
+let admin: ApiClient;
+let botId: string;
+
+beforeAll(async () => {
+  double = await startOpenAIDouble();
+  server = await startServer({
+    env: {
+      OPENAI_API_KEY: 'k',
+      OPENAI_BASE_URL: double.url,
+      CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini',
+      CACHIBOT_MAX_CONCURRENT_TURNS: '20',
+      CACHIBOT_TURNS_PER_MINUTE: '10000',
+    },
+  });
+  admin = await setupAdmin(server.url);
+  botId = (await admin.get('/api/bots')).body.bots[0].id;
+  proxy = await startFaultProxy({ targetPort: Number(new URL(server.url).port), cutAfterBytes: [300, 4000] });
+});
+afterAll(async () => {
+  await proxy.close();
+  await server.stop();
+  await double.close();
+  removeDir(server.dataDir);
+});
+
+interface Outcome {
+  seqs: number[];
+  text: string;
+  disconnects: number;
+  final?: TurnEvent;
+}
+
+/**
+ * A client that never gives up: through the faulty proxy it sends the message, and after every cut it
+ * reconnects and either re-sends it (same clientMessageId, when it never saw `turn_started`) or resumes
+ * from the last seq it saw.
+ */
+async function runThroughFaults(message: string): Promise<Outcome> {
+  const id = clientMessageId();
+  const outcome: Outcome = { seqs: [], text: '', disconnects: 0 };
+  let turnId: string | undefined;
+  let chatId: string | undefined;
+  for (let attempt = 0; attempt < 500 && !outcome.final; attempt++) {
+    await new Promise<void>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, { headers: { authorization: `Bearer ${admin.token}` } });
+      ws.on('open', () => {
+        const lastSeq = outcome.seqs[outcome.seqs.length - 1] ?? 0;
+        if (turnId) ws.send(JSON.stringify({ type: 'resume', payload: { chatId, turnId, afterSeq: lastSeq } }));
+        else ws.send(JSON.stringify({ type: 'chat', payload: { clientMessageId: id, botId, message } }));
+      });
+      ws.on('message', (data) => {
+        const event = JSON.parse(String(data)) as TurnEvent;
+        if (event.type === 'error' && !('seq' in event.payload)) throw new Error(`refused: ${JSON.stringify(event.payload)}`);
+        if (!turnId && event.type === 'turn_started' && event.payload.userMessage.content === message) {
+          turnId = event.payload.turnId;
+          chatId = event.payload.chatId;
+        }
+        if (!turnId || event.payload.turnId !== turnId) return;
+        outcome.seqs.push(event.payload.seq);
+        if (event.type === 'text_delta') outcome.text += event.payload.delta;
+        if (event.type === 'done') {
+          outcome.final = event;
+          ws.close();
+        }
+      });
+      ws.on('error', () => {});
+      ws.on('close', () => {
+        if (!outcome.final) outcome.disconnects++;
+        resolve();
+      });
+    });
+  }
+  return outcome;
+}
+
+describe('answers survive a network that keeps breaking', () => {
+  it('delivers 500 turns exactly once and in order across at least 1 500 forced disconnects', async () => {
+    const lanes = 10;
+    const turnsPerLane = 50;
+    const tokens = 60;
+    const results: Outcome[] = [];
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        for (let i = 0; i < turnsPerLane; i++) {
+          results.push(await runThroughFaults(`lane ${lane} turn ${i} [[double tokens=${tokens} delay=2]]`));
+        }
+      }),
+    );
+    const disconnects = results.reduce((sum, result) => sum + result.disconnects, 0);
+    let lost = 0;
+    let duplicated = 0;
+    for (const result of results) {
+      const last = result.final?.payload.seq ?? 0;
+      expect(result.final?.type).toBe('done');
+      duplicated += result.seqs.length - new Set(result.seqs).size;
+      lost += last - new Set(result.seqs).size;
+      expect(result.seqs).toEqual(Array.from({ length: last }, (_, index) => index + 1));
+      expect(result.text).toBe(expectedText(tokens));
+    }
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    process.stderr.write(`fault injection: ${results.length} turns, lost ${lost} / duplicated ${duplicated} across ${disconnects} disconnects\n`);
+    expect(disconnects, `lost 0 / duplicated 0 across ${disconnects} disconnects`).toBeGreaterThanOrEqual(1500);
+    // Disconnecting is not cancelling: one provider call per turn, none aborted.
+    expect(double.requests).toHaveLength(lanes * turnsPerLane);
+    expect(double.requests.filter((request) => request.aborted)).toHaveLength(0);
+  }, 120_000);
+});
