@@ -107,8 +107,8 @@ describe('limits', () => {
     const code = closed(ws);
     for (let i = 0; i < 400; i++) ws.send('cancel', { turnId: `t${i}` });
     expect(await code).toBe(1008);
+    // Frames past the budget were refused (not_found answers to the first ones may be cut by the close).
     const codes = new Set(ws.events.map((event) => (event.payload as { code?: string }).code));
-    expect(codes.has('not_found')).toBe(true);
     expect(codes.has('rate_limited')).toBe(true);
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
