@@ -1,16 +1,16 @@
-import type { ClientFrame, TurnEvent } from '@cachibot/protocol';
+import type { ClientFrame } from '@cachibot/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { credentialsOf } from '../auth/request-auth.ts';
 import type { EventBus } from '../bus/event-bus.ts';
-import { toMessage } from '../chats/message-repository.ts';
 import type { ChatService } from '../chats/chat-service.ts';
 import { AppError, toErrorBody } from '../errors.ts';
 import type { TurnEngine } from '../turns/turn-engine.ts';
 import type { TurnRepository } from '../turns/turn-repository.ts';
 import { ClientConnection } from './client-connection.ts';
 import { parseClientFrame } from './frame-parser.ts';
+import { type FollowDeps, followTurn } from './turn-follower.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface GatewayOptions {
@@ -53,10 +53,14 @@ export class WsGateway {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
 
+  private readonly followDeps: FollowDeps;
+
   constructor(
     private readonly deps: GatewayDeps,
     private readonly options: GatewayOptions,
-  ) {}
+  ) {
+    this.followDeps = { bus: deps.bus, live: deps.engine.live, turns: deps.turns };
+  }
 
   register(app: FastifyInstance): void {
     app.get('/ws', { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) }, (socket, request) => {
@@ -152,7 +156,7 @@ export class WsGateway {
         return;
       case 'chat': {
         const handle = await this.deps.engine.startChatTurn(connection.userId, frame.payload, receivedAt);
-        await this.follow(connection, handle.chatId, handle.turnId, 0);
+        await followTurn(connection, this.followDeps, handle.chatId, handle.turnId, 0);
         return;
       }
       case 'cancel':
@@ -165,7 +169,7 @@ export class WsGateway {
           return;
         }
         const chat = await this.deps.chats.getOwnedRow(connection.userId, frame.payload.chatId);
-        await this.follow(connection, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
+        await followTurn(connection, this.followDeps, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
         return;
       }
       case 'regenerate':
@@ -174,34 +178,6 @@ export class WsGateway {
         const unreachable: never = frame;
         throw new AppError('bad_request', `Unhandled frame ${(unreachable as { type: string }).type}`);
       }
-    }
-  }
-
-  /**
-   * Subscribes the socket to a chat's events and replays what it missed of one turn. For a live turn
-   * replay and subscription happen in the same tick, so no event can fall between them.
-   */
-  private async follow(connection: ClientConnection, chatId: string, turnId: string | undefined, afterSeq: number): Promise<void> {
-    if (!connection.isFollowing(chatId)) {
-      connection.follow(chatId, this.deps.bus.subscribe(chatId, (event) => connection.deliver(event)));
-    }
-    const live = turnId ? this.deps.engine.live.get(turnId) : this.deps.engine.live.latestOfChat(chatId);
-    if (live && live.init.chatId === chatId) {
-      for (const event of live.eventsAfter(afterSeq)) connection.deliver(event);
-      return;
-    }
-    const turn = turnId ? await this.deps.turns.findTurn(turnId) : await this.deps.turns.latestTurnOfChat(chatId);
-    if (!turn || turn.chat_id !== chatId || turn.last_seq <= afterSeq) return;
-    const events: TurnEvent[] = await this.deps.turns.loadEvents(turn.id, afterSeq);
-    const complete = events.length === turn.last_seq - afterSeq && events[0]?.payload.seq === afterSeq + 1;
-    if (complete) {
-      for (const event of events) connection.deliver(event);
-      return;
-    }
-    // The log cannot fill the gap: send the final snapshot instead of a silent hole.
-    const message = await this.deps.turns.findMessage(turn.assistant_message_id);
-    if (message) {
-      connection.send({ type: 'resync', payload: { chatId, turnId: turn.id, botId: turn.bot_id, message: toMessage(message) } });
     }
   }
 
