@@ -95,6 +95,23 @@ describe('resume after the turn left memory', () => {
     await back.close();
   });
 
+  it('treats a resend after a restart as the same message: no second turn, the first one replayed', async () => {
+    const ws = await WsClient.connect(server.wsUrl, admin.token as string);
+    const id = clientMessageId();
+    const turn = await sendAndWait(ws, { botId, message: 'Sent before the restart [[double tokens=4]]', clientMessageId: id });
+    await ws.close();
+    await server.stop();
+    server = await startServer({ env: env(), dataDir: server.dataDir });
+    Object.assign(admin, { baseUrl: server.url });
+    const requestsBefore = double.requests.length;
+    const back = await WsClient.connect(server.wsUrl, admin.token as string);
+    back.send('chat', { clientMessageId: id, botId, message: 'Sent before the restart [[double tokens=4]]' });
+    const done = await back.waitFor('done', (event) => event.payload.turnId === turn.turnId);
+    expect(done.payload.message).toEqual(turn.done);
+    expect(double.requests.length).toBe(requestsBefore);
+    await back.close();
+  });
+
   it('sends a resync snapshot when the log can no longer fill the gap', async () => {
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const turn = await sendAndWait(ws, { botId, message: 'Forget my log [[double tokens=8]]' });
