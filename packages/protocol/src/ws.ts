@@ -40,6 +40,7 @@ export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
 export const CLIENT_FRAME_TYPES = ['chat', 'regenerate', 'cancel', 'resume', 'ping'] as const;
 export type ChatFramePayload = z.infer<typeof ChatFramePayloadSchema>;
+export type RegenerateFramePayload = z.infer<typeof RegenerateFramePayloadSchema>;
 
 // ---- server → client -------------------------------------------------------------------------
 

@@ -26,12 +26,16 @@ export class MessageRepository {
     return { rows: rows.slice(0, limit).reverse(), hasMore };
   }
 
-  /** The newest messages of a chat, newest first: the raw material for a model's history. */
-  latest(chatId: string, limit: number): Promise<MessageTable[]> {
+  /**
+   * The newest messages of a chat up to and including `uptoId`, newest first: the raw material for a
+   * model's history (a regenerated answer must not see what was said after its question).
+   */
+  latest(chatId: string, uptoId: string, limit: number): Promise<MessageTable[]> {
     return this.db
       .selectFrom('messages')
       .selectAll()
       .where('chat_id', '=', chatId)
+      .where('id', '<=', uptoId)
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();

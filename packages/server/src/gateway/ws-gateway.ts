@@ -172,8 +172,11 @@ export class WsGateway {
         await followTurn(connection, this.followDeps, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
         return;
       }
-      case 'regenerate':
-        throw new AppError('bad_request', 'Regenerating an answer is not available in this version yet');
+      case 'regenerate': {
+        const handle = await this.deps.engine.startRegenerateTurn(connection.userId, frame.payload, receivedAt);
+        await followTurn(connection, this.followDeps, handle.chatId, handle.turnId, 0);
+        return;
+      }
       default: {
         const unreachable: never = frame;
         throw new AppError('bad_request', `Unhandled frame ${(unreachable as { type: string }).type}`);
@@ -184,7 +187,7 @@ export class WsGateway {
   private sendError(connection: ClientConnection, error: unknown, frame?: ClientFrame): void {
     if (!AppError.isInstance(error)) this.deps.log.error({ err: error, userId: connection.userId }, 'frame handling failed');
     const { body } = toErrorBody(error);
-    const clientMessageId = frame?.type === 'chat' ? frame.payload.clientMessageId : undefined;
+    const clientMessageId = frame?.type === 'chat' || frame?.type === 'regenerate' ? frame.payload.clientMessageId : undefined;
     connection.send({ type: 'error', payload: { ...body.error, ...(clientMessageId ? { clientMessageId } : {}) } });
   }
 }

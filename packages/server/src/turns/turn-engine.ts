@@ -1,4 +1,4 @@
-import type { ChatFramePayload, Message, TurnEvent } from '@cachibot/protocol';
+import type { ChatFramePayload, Message, RegenerateFramePayload, TurnEvent } from '@cachibot/protocol';
 import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { EventBus } from '../bus/event-bus.ts';
@@ -28,6 +28,23 @@ export interface TurnEngineOptions {
   persistIntervalMs: number;
   persistBytes: number;
   firstTokenTimeoutMs: number;
+}
+
+interface TurnStart {
+  turnId: string;
+  bot: BotTable;
+  chat: ChatTable;
+  createChat: boolean;
+  chatChanges: Partial<ChatTable>;
+  userMessage: MessageTable;
+  /** False when regenerating: the user message exists already. */
+  newUserMessage: boolean;
+  assistantClientMessageId: string | null;
+  clientMessageId: string;
+  /** The message text, to detect a clientMessageId reused for other text; null for regenerate. */
+  text: string | null;
+  modelRequested: string;
+  receivedAt: number;
 }
 
 export interface Logger {
@@ -76,26 +93,11 @@ export class TurnEngine {
 
     const existing = await messages.findByClientId(userId, payload.clientMessageId);
     if (existing) return this.repeatOf(existing, payload.message);
-    if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
-    if (this.live.runningCountForUser(userId) >= this.options.maxConcurrentTurns) {
-      throw new AppError('rate_limited', `At most ${this.options.maxConcurrentTurns} answers may run at once`, undefined, 1);
-    }
-    const wait = this.recentTurns.retryAfterSeconds(userId);
-    if (wait > 0) {
-      throw new AppError('rate_limited', `At most ${this.options.turnsPerMinute} messages per minute`, undefined, wait);
-    }
-
-    const modelRequested = payload.model ?? chat?.model ?? (bot.default_model || (await this.deps.models.defaultModel()));
-    if (!modelRequested) {
-      throw new AppError('bad_request', 'No model is configured: set a provider key (see the README) or pick a model');
-    }
-    const providerSettings = await this.deps.botProviders.settingsFor(bot.id);
-    // An unknown provider fails here, before anything is stored.
-    this.deps.models.languageModel(modelRequested, providerSettings);
+    this.checkCapacity(userId);
+    const modelRequested = payload.model ?? chat?.model ?? (await this.botDefaultModel(bot));
 
     const now = nowIso();
     const chatRow: ChatTable = chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
-    const chatChanges: Partial<ChatTable> = { updated_at: now, ...(payload.model ? { model: payload.model } : {}) };
     const turnId = newId();
     const userMessage: MessageTable = {
       id: newId(),
@@ -111,69 +113,53 @@ export class TurnEngine {
       created_at: now,
       updated_at: now,
     };
-    const assistantMessage: MessageTable = {
-      ...userMessage,
-      id: newId(),
-      role: 'assistant',
-      content: '',
-      status: 'streaming',
-      parent_id: userMessage.id,
-      client_message_id: null,
-      metadata: JSON.stringify({ model: modelRequested, modelRequested }),
-    };
-    try {
-      await this.deps.turns.createTurn({
-        chat: chatRow,
-        createChat: !chat,
-        chatChanges,
-        userMessage,
-        assistantMessage,
-        turn: {
-          id: turnId,
-          user_id: userId,
-          chat_id: chatRow.id,
-          bot_id: bot.id,
-          user_message_id: userMessage.id,
-          assistant_message_id: assistantMessage.id,
-          status: 'running',
-          last_seq: 0,
-          created_at: now,
-          updated_at: now,
-        },
-      });
-    } catch (error) {
-      // Two concurrent sends with one clientMessageId: the loser follows the winner's turn.
-      if (!isUniqueViolation(error)) throw error;
-      const winner = await messages.findByClientId(userId, payload.clientMessageId);
-      if (!winner) throw error;
-      return this.repeatOf(winner, payload.message);
-    }
-
-    this.recentTurns.recordFailure(userId); // counts turns started, in the same sliding window
-    const turn = new LiveTurn(
-      { id: turnId, userId, chatId: chatRow.id, botId: bot.id, assistantMessageId: assistantMessage.id },
-      this.deps.bus,
-    );
-    this.live.add(turn);
-    // Acknowledge only after commit (turn_started follows the stored user message).
-    const startedChat = toChat({ ...chatRow, ...chatChanges });
-    const startedEvent = turn.record('turn_started', {
-      userMessage: toMessage(userMessage),
-      assistantMessageId: assistantMessage.id,
-      model: modelRequested,
-      chat: startedChat,
-    });
-    const persister = new AnswerPersister(
-      this.deps.turns,
+    return this.begin({
       turnId,
-      assistantMessage.id,
-      { intervalMs: this.options.persistIntervalMs, bytes: this.options.persistBytes },
-      (error) => this.deps.log.error({ err: error, turnId }, 'persisting a batch failed'),
-    );
-    persister.add(startedEvent, '');
-    turn.publish(startedEvent);
-    void this.run(turn, bot, providerSettings, userMessage, modelRequested, persister, receivedAt);
-    return { turnId, chatId: chatRow.id, repeated: false };
+      bot,
+      chat: chatRow,
+      createChat: !chat,
+      chatChanges: { updated_at: now, ...(payload.model ? { model: payload.model } : {}) },
+      userMessage,
+      newUserMessage: true,
+      assistantClientMessageId: null,
+      clientMessageId: payload.clientMessageId,
+      text: payload.message,
+      modelRequested,
+      receivedAt,
+    });
+  }
+
+  /**
+   * Answers an existing user message again (optionally with another model). The new answer is a sibling
+   * of the earlier ones: same `parentId`. `messageId` may name the user message or one of its answers.
+   */
+  async startRegenerateTurn(userId: string, payload: RegenerateFramePayload, receivedAt = Date.now()): Promise<TurnHandle> {
+    const { bots, chats, messages } = this.deps;
+    const target = await messages.findById(payload.messageId);
+    if (!target || target.user_id !== userId) throw notFound('Message');
+    const userMessage = target.role === 'user' ? target : target.parent_id ? await messages.findById(target.parent_id) : undefined;
+    if (!userMessage || userMessage.role !== 'user') throw new AppError('bad_request', 'This message answers nothing to regenerate');
+    const chat = await chats.getOwnedRow(userId, userMessage.chat_id);
+    const bot = await bots.getOwnedRow(userId, chat.bot_id);
+
+    const existing = await messages.findByClientId(userId, payload.clientMessageId);
+    if (existing) return this.repeatOf(existing, null);
+    this.checkCapacity(userId);
+    const modelRequested = payload.model ?? chat.model ?? (await this.botDefaultModel(bot));
+    return this.begin({
+      turnId: newId(),
+      bot,
+      chat,
+      createChat: false,
+      chatChanges: { updated_at: nowIso() },
+      userMessage,
+      newUserMessage: false,
+      assistantClientMessageId: payload.clientMessageId,
+      clientMessageId: payload.clientMessageId,
+      text: null,
+      modelRequested,
+      receivedAt,
+    });
   }
 
   /** Stops a turn; idempotent. Another user's turn is `not_found`. */
@@ -236,11 +222,107 @@ export class TurnEngine {
     return this.deps.turns.loadEvents(turnId, afterSeq);
   }
 
-  private async repeatOf(existing: MessageTable, text: string): Promise<TurnHandle> {
-    if (existing.content !== text) {
+  private checkCapacity(userId: string): void {
+    if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
+    if (this.live.runningCountForUser(userId) >= this.options.maxConcurrentTurns) {
+      throw new AppError('rate_limited', `At most ${this.options.maxConcurrentTurns} answers may run at once`, undefined, 1);
+    }
+    const wait = this.recentTurns.retryAfterSeconds(userId);
+    if (wait > 0) {
+      throw new AppError('rate_limited', `At most ${this.options.turnsPerMinute} messages per minute`, undefined, wait);
+    }
+  }
+
+  private async botDefaultModel(bot: BotTable): Promise<string> {
+    const model = bot.default_model || (await this.deps.models.defaultModel());
+    if (!model) throw new AppError('bad_request', 'No model is configured: set a provider key (see the README) or pick a model');
+    return model;
+  }
+
+  /** Stores the turn (all or nothing), acknowledges it with `turn_started`, and runs it detached. */
+  private async begin(start: TurnStart): Promise<TurnHandle> {
+    const { bot, chat, userMessage, modelRequested, turnId } = start;
+    const userId = userMessage.user_id;
+    const providerSettings = await this.deps.botProviders.settingsFor(bot.id);
+    // An unknown provider fails here, before anything is stored.
+    this.deps.models.languageModel(modelRequested, providerSettings);
+    const now = nowIso();
+    const assistantMessage: MessageTable = {
+      ...userMessage,
+      id: newId(),
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      parent_id: userMessage.id,
+      client_message_id: start.assistantClientMessageId,
+      turn_id: turnId,
+      metadata: JSON.stringify({ model: modelRequested, modelRequested }),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.deps.turns.createTurn({
+        chat,
+        createChat: start.createChat,
+        chatChanges: start.chatChanges,
+        userMessage: start.newUserMessage ? userMessage : undefined,
+        assistantMessage,
+        turn: {
+          id: turnId,
+          user_id: userId,
+          chat_id: chat.id,
+          bot_id: bot.id,
+          user_message_id: userMessage.id,
+          assistant_message_id: assistantMessage.id,
+          status: 'running',
+          last_seq: 0,
+          created_at: now,
+          updated_at: now,
+        },
+      });
+    } catch (error) {
+      // Two concurrent sends with one clientMessageId: the loser follows the winner's turn.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.deps.messages.findByClientId(userId, start.clientMessageId);
+      if (!winner) throw error;
+      return this.repeatOf(winner, start.text);
+    }
+
+    this.recentTurns.recordFailure(userId); // counts turns started, in the same sliding window
+    const turn = new LiveTurn(
+      { id: turnId, userId, chatId: chat.id, botId: bot.id, assistantMessageId: assistantMessage.id },
+      this.deps.bus,
+    );
+    this.live.add(turn);
+    // Acknowledge only after commit (turn_started follows the stored user message).
+    const startedEvent = turn.record('turn_started', {
+      userMessage: toMessage(userMessage),
+      assistantMessageId: assistantMessage.id,
+      model: modelRequested,
+      chat: toChat({ ...chat, ...start.chatChanges }),
+    });
+    const persister = new AnswerPersister(
+      this.deps.turns,
+      turnId,
+      assistantMessage.id,
+      { intervalMs: this.options.persistIntervalMs, bytes: this.options.persistBytes },
+      (error) => this.deps.log.error({ err: error, turnId }, 'persisting a batch failed'),
+    );
+    persister.add(startedEvent, '');
+    turn.publish(startedEvent);
+    void this.run(turn, bot, providerSettings, userMessage, modelRequested, persister, start.receivedAt);
+    return { turnId, chatId: chat.id, repeated: false };
+  }
+
+  /** A clientMessageId seen before: follow that turn; the same id with other text is a conflict. */
+  private async repeatOf(existing: MessageTable, text: string | null): Promise<TurnHandle> {
+    if (text !== null && (existing.role !== 'user' || existing.content !== text)) {
       throw new AppError('conflict', 'This clientMessageId was already used for a different message');
     }
-    const turn = await this.deps.turns.findTurnByUserMessage(existing.id);
+    const turn =
+      existing.role === 'user'
+        ? await this.deps.turns.findTurnByUserMessage(existing.id)
+        : await this.deps.turns.findTurnByAssistantMessage(existing.id);
     if (!turn) throw new AppError('conflict', 'This clientMessageId was already used');
     return { turnId: turn.id, chatId: turn.chat_id, repeated: true };
   }
@@ -262,7 +344,7 @@ export class TurnEngine {
     const settings = JSON.parse(bot.settings) as { temperature?: number; maxOutputTokens?: number };
     try {
       const chain = [...new Set([modelRequested, ...(JSON.parse(bot.fallback_models) as string[])])];
-      const rows = await this.deps.messages.latest(turn.init.chatId, HISTORY_ROWS);
+      const rows = await this.deps.messages.latest(turn.init.chatId, userMessage.id, HISTORY_ROWS);
       for (let index = 0; index < chain.length; index++) {
         const model = chain[index] as string;
         const info = this.deps.models.info(model);

@@ -9,7 +9,8 @@ export interface NewTurnRows {
   chat: ChatTable;
   createChat: boolean;
   chatChanges: Partial<ChatTable>;
-  userMessage: MessageTable;
+  /** Absent when regenerating: the user message exists already. */
+  userMessage?: MessageTable;
   assistantMessage: MessageTable;
   turn: TurnTable;
 }
@@ -30,7 +31,8 @@ export class TurnRepository {
     await this.db.transaction().execute(async (trx) => {
       if (rows.createChat) await trx.insertInto('chats').values(rows.chat).execute();
       else await trx.updateTable('chats').set(rows.chatChanges).where('id', '=', rows.chat.id).execute();
-      await trx.insertInto('messages').values([rows.userMessage, rows.assistantMessage]).execute();
+      const messages = rows.userMessage ? [rows.userMessage, rows.assistantMessage] : [rows.assistantMessage];
+      await trx.insertInto('messages').values(messages).execute();
       await trx.insertInto('turns').values(rows.turn).execute();
     });
   }
@@ -77,6 +79,10 @@ export class TurnRepository {
       .where('user_message_id', '=', userMessageId)
       .orderBy('id', 'desc')
       .executeTakeFirst();
+  }
+
+  findTurnByAssistantMessage(assistantMessageId: string): Promise<TurnTable | undefined> {
+    return this.db.selectFrom('turns').selectAll().where('assistant_message_id', '=', assistantMessageId).executeTakeFirst();
   }
 
   latestTurnOfChat(chatId: string): Promise<TurnTable | undefined> {
