@@ -22,7 +22,10 @@ import type { Config } from './config.ts';
 import { type OpenedDatabase, openDatabase } from './db/database.ts';
 import { AppError, toErrorBody } from './errors.ts';
 import { WsGateway } from './gateway/ws-gateway.ts';
-import { createCatalogue } from './models/catalogue.ts';
+import { loadCatalogue } from './models/catalogue.ts';
+import { LocalModelFiles } from './models/local/local-model-files.ts';
+import { LlamaCppLoader } from './models/local/local-model-loader.ts';
+import { LocalModelPool } from './models/local/local-model-pool.ts';
 import { ModelDirectory } from './models/model-directory.ts';
 import { registerModelRoutes } from './models/model-routes.ts';
 import { createProviderAdapters } from './models/providers.ts';
@@ -57,6 +60,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: LIMITS.bodyBytes,
     trustProxy: false,
   });
+  const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgSchema: options.pgSchema });
   const { db } = database;
 
@@ -65,7 +69,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const messages = new MessageRepository(db);
   const chats = new ChatService(db, new ChatRepository(db), messages, bots);
   const auth = new AuthService(new UserRepository(db), new SessionRepository(db), bots);
-  const models = new ModelDirectory(createProviderAdapters(config.providers), createCatalogue(), {
+  const localLoader = new LlamaCppLoader({ ...config.localModels, log: app.log });
+  const local = {
+    files: new LocalModelFiles(config.localModels.dirs, config.localModels.contextSize),
+    pool: new LocalModelPool(localLoader, config.localModels.maxLoaded),
+  };
+  const models = new ModelDirectory(createProviderAdapters(config.providers, local), catalogue, {
     ttlMs: config.models.ttlMs,
     discoveryTimeoutMs: config.models.discoveryTimeoutMs,
     defaultModel: config.defaultModel,
@@ -139,6 +148,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       gateway.close();
       await app.close();
       await database.close();
+      await local.pool.close();
     })();
     return closing;
   };

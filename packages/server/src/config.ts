@@ -6,6 +6,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 const intFrom = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+/** llama.cpp backends for local models; `off` is CPU only (the prebuilt that every install has). */
+const LOCAL_GPU_OPTIONS = ['off', 'auto', 'cuda', 'vulkan', 'metal'] as const;
+export type LocalGpu = (typeof LOCAL_GPU_OPTIONS)[number];
 
 /** Every environment variable the server reads, validated once at start (see README's configuration table). */
 const EnvSchema = z.object({
@@ -46,6 +49,11 @@ const EnvSchema = z.object({
   CACHIBOT_MODELS_TTL_MS: intFrom(5 * 60_000),
   CACHIBOT_DISCOVERY_TIMEOUT_MS: intFrom(2_000),
   CACHIBOT_WEB_DIR: optionalString,
+  CACHIBOT_MODEL_DIRS: optionalString,
+  CACHIBOT_LOCAL_MODELS_LOADED: z.coerce.number().int().min(1).default(2),
+  CACHIBOT_LOCAL_CONTEXT_SIZE: z.coerce.number().int().min(64).default(2048),
+  CACHIBOT_LOCAL_THREADS: z.coerce.number().int().min(1).default(1),
+  CACHIBOT_LOCAL_GPU: z.enum(LOCAL_GPU_OPTIONS).default('off'),
 });
 
 export interface ProviderSettings {
@@ -77,6 +85,8 @@ export interface Config {
   turns: { persistIntervalMs: number; persistBytes: number; firstTokenTimeoutMs: number; shutdownGraceMs: number };
   heartbeat: { intervalMs: number; timeoutMs: number };
   models: { ttlMs: number; discoveryTimeoutMs: number };
+  /** In-process GGUF models: `<dataDir>/models` first, then the `CACHIBOT_MODEL_DIRS` folders. */
+  localModels: { dirs: string[]; maxLoaded: number; contextSize: number; threads: number; gpu: LocalGpu };
 }
 
 type Env = z.infer<typeof EnvSchema>;
@@ -143,5 +153,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     heartbeat: { intervalMs: env.CACHIBOT_HEARTBEAT_INTERVAL_MS, timeoutMs: env.CACHIBOT_HEARTBEAT_TIMEOUT_MS },
     models: { ttlMs: env.CACHIBOT_MODELS_TTL_MS, discoveryTimeoutMs: env.CACHIBOT_DISCOVERY_TIMEOUT_MS },
+    localModels: {
+      dirs: [
+        path.resolve(env.CACHIBOT_DATA_DIR, 'models'),
+        ...(env.CACHIBOT_MODEL_DIRS ?? '')
+          .split(path.delimiter)
+          .map((dir) => dir.trim())
+          .filter(Boolean)
+          .map((dir) => path.resolve(dir)),
+      ],
+      maxLoaded: env.CACHIBOT_LOCAL_MODELS_LOADED,
+      contextSize: env.CACHIBOT_LOCAL_CONTEXT_SIZE,
+      threads: env.CACHIBOT_LOCAL_THREADS,
+      gpu: env.CACHIBOT_LOCAL_GPU,
+    },
   };
 }

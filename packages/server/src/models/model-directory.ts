@@ -74,7 +74,7 @@ export class ModelDirectory {
 
   info(modelId: string): ModelInfo {
     const { provider, name } = splitModelId(modelId);
-    const entry = this.catalogue.get(modelId);
+    const entry = { ...this.adapters.get(provider)?.describeModel?.(name), ...this.catalogue.get(modelId) };
     return {
       id: modelId,
       provider,

@@ -4,6 +4,10 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderSettings } from '../config.ts';
+import type { CatalogueEntry } from './catalogue.ts';
+import { LocalLanguageModel } from './local/local-language-model.ts';
+import type { LocalModelFiles } from './local/local-model-files.ts';
+import type { LocalModelPool } from './local/local-model-pool.ts';
 
 /** One model provider: how to call a model and how to list what it offers. */
 export interface ProviderAdapter {
@@ -12,6 +16,8 @@ export interface ProviderAdapter {
   keyed: boolean;
   languageModel(modelName: string): LanguageModel;
   listModels(signal: AbortSignal): Promise<string[]>;
+  /** Facts the provider itself knows about a listed model (the catalogue's entry wins over them). */
+  describeModel?(modelName: string): CatalogueEntry | undefined;
 }
 
 /** OpenAI-compatible providers beyond OpenAI itself, with their default base URLs. */
@@ -34,8 +40,16 @@ async function getJson(url: string, headers: Record<string, string>, signal: Abo
   return response.json();
 }
 
-async function listOpenAIStyle(baseURL: string, apiKey: string | undefined, signal: AbortSignal): Promise<string[]> {
-  const body = (await getJson(`${baseURL}/models`, apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal)) as {
+async function listOpenAIStyle(
+  baseURL: string,
+  apiKey: string | undefined,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const body = (await getJson(
+    `${baseURL}/models`,
+    apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    signal,
+  )) as {
     data?: { id?: unknown }[];
   };
   return (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
@@ -62,7 +76,9 @@ function anthropicAdapter(settings: ProviderSettings): ProviderAdapter {
     languageModel: (name) => provider(name),
     async listModels(signal) {
       const headers = { 'x-api-key': settings.apiKey ?? '', 'anthropic-version': '2023-06-01' };
-      const body = (await getJson(`${baseURL}/models?limit=1000`, headers, signal)) as { data?: { id?: unknown }[] };
+      const body = (await getJson(`${baseURL}/models?limit=1000`, headers, signal)) as {
+        data?: { id?: unknown }[];
+      };
       return (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
     },
   };
@@ -77,7 +93,9 @@ function ollamaAdapter(settings: ProviderSettings): ProviderAdapter {
     languageModel: (name) => provider(name),
     async listModels(signal) {
       const body = (await getJson(`${baseURL}/api/tags`, {}, signal)) as { models?: { name?: unknown }[] };
-      return (body.models ?? []).map((model) => model.name).filter((id): id is string => typeof id === 'string');
+      return (body.models ?? [])
+        .map((model) => model.name)
+        .filter((id): id is string => typeof id === 'string');
     },
   };
 }
@@ -93,6 +111,24 @@ function compatibleAdapter(id: string, settings: ProviderSettings): ProviderAdap
   };
 }
 
+/**
+ * In-process GGUF models from the local model folders: no key, no network. Always present; it lists
+ * nothing when the folders hold no `.gguf` file.
+ */
+export function localAdapter(files: LocalModelFiles, pool: LocalModelPool): ProviderAdapter {
+  void files.scan(); // warm: context windows are known before the first listing
+  return {
+    id: 'local',
+    keyed: false,
+    languageModel: (name) => new LocalLanguageModel(name, { files, pool }),
+    listModels: async () => (await files.scan()).map((file) => file.name),
+    describeModel(name) {
+      const file = files.describe(name);
+      return file ? { contextWindow: file.contextWindow } : undefined;
+    },
+  };
+}
+
 export function createProviderAdapter(id: string, settings: ProviderSettings): ProviderAdapter {
   if (id === 'openai') return openAIAdapter(settings);
   if (id === 'anthropic') return anthropicAdapter(settings);
@@ -100,6 +136,14 @@ export function createProviderAdapter(id: string, settings: ProviderSettings): P
   return compatibleAdapter(id, settings);
 }
 
-export function createProviderAdapters(providers: Record<string, ProviderSettings>): Map<string, ProviderAdapter> {
-  return new Map(Object.entries(providers).map(([id, settings]) => [id, createProviderAdapter(id, settings)]));
+/** The configured providers, then `local` last (so a configured provider supplies the default model). */
+export function createProviderAdapters(
+  providers: Record<string, ProviderSettings>,
+  local?: { files: LocalModelFiles; pool: LocalModelPool },
+): Map<string, ProviderAdapter> {
+  const adapters = new Map(
+    Object.entries(providers).map(([id, settings]) => [id, createProviderAdapter(id, settings)]),
+  );
+  if (local) adapters.set('local', localAdapter(local.files, local.pool));
+  return adapters;
 }
