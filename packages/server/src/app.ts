@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyWebsocket from '@fastify/websocket';
 import { LIMITS } from '@cachibot/protocol';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { requireUser } from './auth/request-auth.ts';
@@ -59,7 +59,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.apiKey', '*.api_key_sealed'] },
     bodyLimit: LIMITS.bodyBytes,
     trustProxy: false,
+    // The router's own errors (bad percent-encoding, over-long ids) answer in the contract's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const known = toKnownError(error) ?? new AppError('bad_request', 'Malformed request URL');
+      const { status, body } = toErrorBody(known.status >= 500 ? new AppError('bad_request', 'Malformed request') : known);
+      return (reply as unknown as FastifyReply).code(status).send(body);
+    },
   });
+  // JSON only: a text/plain body is refused before it reaches a route.
+  app.removeContentTypeParser('text/plain');
   const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgSchema: options.pgSchema });
   const { db } = database;
@@ -161,6 +169,14 @@ function toKnownError(error: unknown): AppError | undefined {
   const fastifyError = error as { code?: string; statusCode?: number; message?: string };
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('bad_request', 'Unsupported content type; send JSON');
+  if (/prototype/.test(fastifyError.message ?? '')) {
+    return new AppError('bad_request', 'Request body contains a forbidden "__proto__" or "constructor.prototype" key');
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new AppError('bad_request', 'Request body is empty; send JSON');
+  if (fastifyError.code === 'FST_ERR_BAD_URL' || fastifyError.code === 'FST_ERR_ASYNC_CONSTRAINT') {
+    return new AppError('bad_request', 'Malformed request URL');
+  }
+  if (fastifyError.statusCode === 414) return new AppError('bad_request', 'An id in the URL is too long');
   if (fastifyError.statusCode === 400) return new AppError('bad_request', 'Request body is not valid JSON');
   if (fastifyError.statusCode === 429) return new AppError('rate_limited', 'Too many requests');
   return undefined;

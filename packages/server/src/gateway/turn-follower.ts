@@ -1,6 +1,7 @@
 import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
 import type { EventBus } from '../bus/event-bus.ts';
 import { toMessage } from '../chats/message-repository.ts';
+import { notFound } from '../errors.ts';
 import type { LiveTurnRegistry } from '../turns/live-turn.ts';
 import type { TurnRepository } from '../turns/turn-repository.ts';
 
@@ -31,15 +32,20 @@ export async function followTurn(
   turnId: string | undefined,
   afterSeq: number,
 ): Promise<void> {
+  let live = turnId ? deps.live.get(turnId) : deps.live.latestOfChat(chatId);
+  // A named turn must belong to the (already authorised) chat: anything else is someone else's.
+  const named = turnId && !live ? await deps.turns.findTurn(turnId) : undefined;
+  if (turnId && (live ? live.init.chatId : named?.chat_id) !== chatId) throw notFound('Turn');
+  // A turn is committed just before it is registered live: look in memory again after the query.
+  if (named) live = deps.live.get(named.id);
   if (!follower.isFollowing(chatId)) {
     follower.follow(chatId, deps.bus.subscribe(chatId, (event) => follower.deliver(event)));
   }
-  const live = turnId ? deps.live.get(turnId) : deps.live.latestOfChat(chatId);
-  if (live && live.init.chatId === chatId) {
+  if (live) {
     for (const event of live.eventsAfter(afterSeq)) follower.deliver(event);
     return;
   }
-  const turn = turnId ? await deps.turns.findTurn(turnId) : await deps.turns.latestTurnOfChat(chatId);
+  const turn = named ?? (await deps.turns.latestTurnOfChat(chatId));
   if (!turn || turn.chat_id !== chatId || turn.last_seq <= afterSeq) return;
   const events = await deps.turns.loadEvents(turn.id, afterSeq);
   const complete = events.length === turn.last_seq - afterSeq && events[0]?.payload.seq === afterSeq + 1;

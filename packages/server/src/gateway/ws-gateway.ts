@@ -123,19 +123,25 @@ export class WsGateway {
     const anyFrames = new TokenBucket(this.options.frameBurst * 4, this.options.framesPerSecond * 25);
     let refused = 0;
     socket.on('pong', () => connection.pong());
+    const closeFlooder = () => {
+      socket.close(1008, 'too many frames');
+      socket.pause(); // stop reading: what it already sent is not worth parsing
+      setTimeout(() => socket.terminate(), 500).unref();
+    };
     socket.on('message', (data, isBinary) => {
+      if (socket.readyState !== socket.OPEN) return;
       const receivedAt = Date.now();
       let frame: ClientFrame;
       try {
         frame = parseClientFrame(data as Buffer, isBinary);
       } catch (error) {
-        if (!anyFrames.take() && ++refused > FLOOD_CLOSE_AFTER) return socket.close(1008, 'too many frames');
+        if (!anyFrames.take() && ++refused > FLOOD_CLOSE_AFTER) return closeFlooder();
         this.sendError(connection, error);
         return;
       }
       const withinBudget = frame.type === 'ping' ? anyFrames.take() : frames.take() && anyFrames.take();
       if (!withinBudget) {
-        if (++refused > FLOOD_CLOSE_AFTER) return socket.close(1008, 'too many frames');
+        if (++refused > FLOOD_CLOSE_AFTER) return closeFlooder();
         this.sendError(connection, new AppError('rate_limited', 'Too many frames; slow down'), frame);
         return;
       }

@@ -90,6 +90,10 @@ export class TurnEngine {
     const bot = await bots.getOwnedRow(userId, payload.botId);
     const chat = payload.chatId ? await chats.getOwnedRow(userId, payload.chatId) : undefined;
     if (chat && chat.bot_id !== bot.id) throw notFound('Chat');
+    if (payload.replyToId !== undefined) {
+      const parent = await messages.findById(payload.replyToId);
+      if (!chat || !parent || parent.user_id !== userId || parent.chat_id !== chat.id) throw notFound('Message');
+    }
 
     const existing = await messages.findByClientId(userId, payload.clientMessageId);
     if (existing) return this.repeatOf(existing, payload.message);
