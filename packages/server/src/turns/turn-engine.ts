@@ -304,6 +304,7 @@ export class TurnEngine {
       assistantMessageId: assistantMessage.id,
       model: modelRequested,
       chat: toChat({ ...chat, ...start.chatChanges }),
+      clientMessageId: start.clientMessageId,
     });
     const persister = new AnswerPersister(
       this.deps.turns,

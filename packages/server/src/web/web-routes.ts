@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -6,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { toErrorBody, notFound } from '../errors.ts';
 
 const BUILT_WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Cachibot</title></head>
 <body><h1>Cachibot</h1><p>The server is running, but the web app has not been built. Run <code>npm run build</code>
@@ -17,6 +19,9 @@ export async function registerWebRoutes(app: FastifyInstance, webDir = BUILT_WEB
   const built = existsSync(path.join(root, 'index.html'));
   if (built) await app.register(fastifyStatic, { root, index: ['index.html'], wildcard: false });
   else app.get('/', async (_request, reply) => reply.type('text/html').send(PLACEHOLDER));
+
+  // The app's "configure a provider" hint links here: the README, whatever host this runs on.
+  app.get('/README.md', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(await readFile(README, 'utf8')));
 
   app.setNotFoundHandler((request, reply) => {
     const isApi = request.url.startsWith('/api') || request.url.startsWith('/ws');

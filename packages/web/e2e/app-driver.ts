@@ -1,0 +1,66 @@
+import type { Locator, Page } from 'playwright-core';
+
+// Drives the web app through the data-testids of API.md only, so tests survive styling changes.
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+/** Opens the app and signs in: creates the admin on first run (setup-form), else uses login-form. */
+export async function signIn(page: Page, credentials: { username: string; password: string }): Promise<void> {
+  await page.goto('/');
+  const form = page.locator('[data-testid=setup-form], [data-testid=login-form]');
+  await form.waitFor();
+  await form.getByLabel('Username').fill(credentials.username);
+  await form.getByLabel('Password').fill(credentials.password);
+  await form.locator('button[type=submit]').click();
+  await page.getByTestId('bot-list').waitFor();
+}
+
+export async function waitForConnection(
+  page: Page,
+  state: ConnectionState = 'connected',
+  timeout = 15_000,
+): Promise<void> {
+  await page.locator(`[data-testid=connection-status][data-state=${state}]`).waitFor({ timeout });
+}
+
+/** Picks a model in the composer; `null` = the bot-default entry. A model not listed is typed in. */
+export async function pickModel(page: Page, modelId: string | null): Promise<void> {
+  await page.getByTestId('model-select').click();
+  if (modelId === null) {
+    await page.locator('[data-testid=model-option][data-model-id=""]').click();
+    return;
+  }
+  await page.getByRole('combobox').fill(modelId);
+  await page.locator(`[data-testid=model-option][data-model-id="${modelId}"]`).first().click();
+}
+
+/** Sends a message with Enter; returns the locator of the answer bubble that follows it. */
+export async function sendMessage(page: Page, text: string): Promise<Locator> {
+  const before = await page.locator('[data-testid=message][data-role=assistant]').count();
+  await page.getByTestId('message-input').fill(text);
+  await page.getByTestId('message-input').press('Enter');
+  const answer = page.locator('[data-testid=message][data-role=assistant]').nth(before);
+  await answer.waitFor();
+  return answer;
+}
+
+/** Waits until the answer is persisted (`done` received): status complete, cancelled or error. */
+export async function waitForAnswerEnd(answer: Locator, timeout = 30_000): Promise<string> {
+  await answer.locator('xpath=self::*[@data-status!="streaming"]').waitFor({ timeout });
+  return (await answer.getAttribute('data-status')) ?? '';
+}
+
+/** Opens an answer's info panel and returns its label → value pairs. */
+export async function readMessageInfo(answer: Locator): Promise<Record<string, string>> {
+  const panel = answer.getByTestId('message-info-panel');
+  if (!(await panel.isVisible())) await answer.getByTestId('message-info').click();
+  const rows = await panel
+    .locator('.info-row')
+    .evaluateAll((nodes) =>
+      nodes.map((node) => [
+        node.querySelector('dt')?.textContent ?? '',
+        node.querySelector('dd')?.textContent ?? '',
+      ]),
+    );
+  return Object.fromEntries(rows);
+}

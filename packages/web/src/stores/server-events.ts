@@ -1,0 +1,207 @@
+import type { Chat, ErrorInfo, Message, ServerEvent, TurnEvent, TurnFields } from '@cachibot/protocol';
+import { useEntitiesStore } from './entities-store.ts';
+import { useMessagesStore } from './messages-store.ts';
+import { showError } from './toast-store.ts';
+import { newTurn, type PendingSend, type TurnState, useTurnsStore } from './turns-store.ts';
+
+/** What applying an event may need from the outside world (the socket, navigation, retries). */
+export interface ServerEventEffects {
+  /** Ask the server to replay a turn after `afterSeq` (a gap in `seq`, or a turn first seen mid-way). */
+  requestResume(frame: { chatId: string; turnId?: string; afterSeq?: number }): void;
+  /** The server has this send (or refused it): stop re-sending it on reconnect. */
+  acknowledgeSend(clientMessageId: string): void;
+  /** The first message of a draft created this chat. */
+  chatCreated?(chat: Chat): void;
+  retrySend?(clientMessageId: string): void;
+  retryTurn?(turn: TurnState): void;
+}
+
+type LoneError = { code: string; message: string; clientMessageId?: string };
+
+function isTurnFields(payload: object): payload is TurnFields {
+  const fields = payload as Partial<TurnFields>;
+  return (
+    typeof fields.turnId === 'string' && typeof fields.chatId === 'string' && typeof fields.seq === 'number'
+  );
+}
+
+/** Applies one server event to the stores. Events of any number of turns may arrive interleaved. */
+export function handleServerEvent(event: ServerEvent, effects: ServerEventEffects): void {
+  switch (event.type) {
+    case 'pong':
+      return;
+    case 'resync':
+      applyResync(event.payload);
+      return;
+    case 'error':
+      if (!isTurnFields(event.payload)) {
+        applyLoneError(event.payload as LoneError, effects);
+        return;
+      }
+      break;
+    default:
+      if (!isTurnFields(event.payload)) return; // unknown event kinds are ignored, not fatal
+  }
+  const turnEvent = event as TurnEvent;
+  if (admitTurnEvent(turnEvent.payload, effects)) applyTurnEvent(turnEvent, effects);
+}
+
+/**
+ * The `seq` gate: applies each turn's events exactly once and in order. A duplicate (replay after a
+ * reconnect) is dropped; a gap asks the server to replay from the last applied event and drops the
+ * early arrival, which the replay brings again.
+ */
+function admitTurnEvent(fields: TurnFields, effects: ServerEventEffects): boolean {
+  const store = useTurnsStore.getState();
+  const turn = store.turns[fields.turnId] ?? newTurn(fields);
+  if (!store.turns[fields.turnId]) store.upsertTurn(turn);
+  if (fields.seq <= turn.lastSeq) return false;
+  if (fields.seq !== turn.lastSeq + 1) {
+    if (!turn.awaitingReplay) {
+      store.patchTurn(turn.turnId, { awaitingReplay: true });
+      effects.requestResume({ chatId: turn.chatId, turnId: turn.turnId, afterSeq: turn.lastSeq });
+    }
+    return false;
+  }
+  store.patchTurn(turn.turnId, { lastSeq: fields.seq, awaitingReplay: false });
+  return true;
+}
+
+function applyTurnEvent(event: TurnEvent, effects: ServerEventEffects): void {
+  const messages = useMessagesStore.getState();
+  const turns = useTurnsStore.getState();
+  const { chatId, turnId } = event.payload;
+  switch (event.type) {
+    case 'turn_started':
+      applyTurnStarted(event.payload, effects);
+      return;
+    case 'text_delta':
+      messages.appendDelta(chatId, event.payload.messageId, event.payload.delta);
+      return;
+    case 'reasoning_delta': {
+      const turn = turns.turns[turnId];
+      if (turn) turns.patchTurn(turnId, { reasoning: turn.reasoning + event.payload.delta });
+      return;
+    }
+    case 'model_fallback': {
+      const turn = turns.turns[turnId];
+      const { from, to, reason } = event.payload;
+      if (!turn) return;
+      turns.patchTurn(turnId, { fallbacks: [...turn.fallbacks, { from, to, reason }], model: to });
+      if (turn.assistantMessageId)
+        messages.patchMessage(chatId, turn.assistantMessageId, { metadata: { model: to } });
+      return;
+    }
+    case 'usage':
+      messages.patchMessage(chatId, event.payload.messageId, { metadata: event.payload.metadata });
+      return;
+    case 'error':
+      applyTurnError(event.payload, effects);
+      return;
+    case 'done': {
+      const { message } = event.payload;
+      messages.upsertMessage(message);
+      turns.patchTurn(turnId, { status: 'finished' });
+      turns.unwatchChat(chatId);
+      useEntitiesStore.getState().touchChat(chatId, message.updatedAt);
+      return;
+    }
+    default: {
+      const unreachable: never = event;
+      void unreachable;
+    }
+  }
+}
+
+function applyTurnStarted(
+  payload: Extract<TurnEvent, { type: 'turn_started' }>['payload'],
+  effects: ServerEventEffects,
+): void {
+  const { userMessage, assistantMessageId, model, chat, turnId, chatId } = payload;
+  const messages = useMessagesStore.getState();
+  const turns = useTurnsStore.getState();
+  useEntitiesStore.getState().upsertChat(chat);
+  useEntitiesStore.getState().touchChat(chatId, userMessage.createdAt);
+  messages.upsertMessage(userMessage);
+  // A message loaded by REST before a full replay restarts empty: every delta is about to come again.
+  const existing = messages.chats[chatId]?.byId[assistantMessageId];
+  const placeholder: Message = {
+    id: assistantMessageId,
+    chatId,
+    role: 'assistant',
+    content: '',
+    status: 'streaming',
+    parentId: userMessage.id,
+    createdAt: existing?.createdAt ?? userMessage.createdAt,
+    updatedAt: userMessage.createdAt,
+    metadata: { model, modelRequested: existing?.metadata.modelRequested ?? model },
+  };
+  messages.upsertMessage(placeholder);
+  turns.patchTurn(turnId, { assistantMessageId, userMessageId: userMessage.id, model, status: 'running' });
+  turns.unwatchChat(chatId);
+
+  const pending = matchPendingSend(payload);
+  if (!pending) return;
+  turns.removePending(pending.clientMessageId);
+  effects.acknowledgeSend(pending.clientMessageId);
+  if (!pending.chatId) effects.chatCreated?.(chat);
+}
+
+/** The send this turn answers: by `clientMessageId` when the server echoes it, else by chat and text. */
+function matchPendingSend(
+  payload: Extract<TurnEvent, { type: 'turn_started' }>['payload'] & { clientMessageId?: unknown },
+): PendingSend | undefined {
+  const pending = Object.values(useTurnsStore.getState().pending);
+  if (typeof payload.clientMessageId === 'string') {
+    return pending.find((send) => send.clientMessageId === payload.clientMessageId);
+  }
+  return pending
+    .filter((send) => send.botId === payload.botId && (send.chatId ?? payload.chatId) === payload.chatId)
+    .find((send) => send.text === payload.userMessage.content);
+}
+
+function applyTurnError(payload: TurnFields & ErrorInfo, effects: ServerEventEffects): void {
+  const turns = useTurnsStore.getState();
+  const error = { code: payload.code, message: payload.message };
+  turns.patchTurn(payload.turnId, { error });
+  const turn = useTurnsStore.getState().turns[payload.turnId];
+  if (turn?.assistantMessageId) {
+    useMessagesStore
+      .getState()
+      .patchMessage(payload.chatId, turn.assistantMessageId, { status: 'error', metadata: { error } });
+  }
+  const retry = turn && effects.retryTurn ? () => effects.retryTurn?.(turn) : undefined;
+  showError(payload.message, retry);
+}
+
+function applyLoneError(payload: LoneError, effects: ServerEventEffects): void {
+  const id = payload.clientMessageId;
+  const send = id ? useTurnsStore.getState().pending[id] : undefined;
+  if (!id || !send) {
+    showError(payload.message);
+    return;
+  }
+  useTurnsStore.getState().failPending(id, { code: payload.code, message: payload.message });
+  effects.acknowledgeSend(id);
+  showError(payload.message, effects.retrySend ? () => effects.retrySend?.(id) : undefined);
+}
+
+/** The server could not replay: its snapshot replaces our copy of the message. */
+function applyResync(payload: Extract<ServerEvent, { type: 'resync' }>['payload']): void {
+  const { message } = payload;
+  useMessagesStore.getState().upsertMessage(message);
+  const finished = message.status !== 'streaming';
+  if (finished) useTurnsStore.getState().unwatchChat(message.chatId);
+  if (!payload.turnId) return;
+  const turns = useTurnsStore.getState();
+  const turn =
+    turns.turns[payload.turnId] ??
+    newTurn({ turnId: payload.turnId, chatId: payload.chatId, botId: payload.botId ?? '' });
+  turns.upsertTurn({
+    ...turn,
+    assistantMessageId: message.id,
+    lastSeq: Math.max(turn.lastSeq, payload.seq ?? turn.lastSeq),
+    status: finished ? 'finished' : 'running',
+    awaitingReplay: false,
+  });
+}

@@ -1,0 +1,98 @@
+import type { ErrorInfo } from '@cachibot/protocol';
+import { create } from 'zustand';
+
+/** A turn this client follows, keyed by `turnId`: several chats may stream at once. */
+export interface TurnState {
+  turnId: string;
+  chatId: string;
+  botId: string;
+  /** Highest `seq` applied; events at or below it are duplicates (replays after a reconnect). */
+  lastSeq: number;
+  status: 'running' | 'finished';
+  assistantMessageId?: string;
+  userMessageId?: string;
+  model?: string;
+  fallbacks: { from: string; to: string; reason: string }[];
+  reasoning: string;
+  error?: ErrorInfo;
+  /** A gap was seen and a `resume` from `lastSeq` asked for; events past the gap wait for the replay. */
+  awaitingReplay: boolean;
+}
+
+/** A message sent over the socket that has no `turn_started` yet. */
+export interface PendingSend {
+  clientMessageId: string;
+  /** `regenerate` answers an existing user message again and shows no bubble of its own. */
+  kind: 'chat' | 'regenerate';
+  /** For `regenerate`: the answer being redone. */
+  messageId?: string;
+  botId: string;
+  /** Absent for the first message of a new chat. */
+  chatId?: string;
+  text: string;
+  model?: string;
+  createdAt: string;
+  error?: ErrorInfo;
+}
+
+interface TurnsState {
+  turns: Record<string, TurnState>;
+  pending: Record<string, PendingSend>;
+  /** Chats showing a streaming message whose turn this client does not know yet (after a reload). */
+  watchedChats: Record<string, true>;
+  upsertTurn(turn: TurnState): void;
+  patchTurn(turnId: string, patch: Partial<TurnState>): void;
+  addPending(send: PendingSend): void;
+  failPending(clientMessageId: string, error: ErrorInfo): void;
+  removePending(clientMessageId: string): void;
+  watchChat(chatId: string): void;
+  unwatchChat(chatId: string): void;
+  reset(): void;
+}
+
+export function newTurn(fields: Pick<TurnState, 'turnId' | 'chatId' | 'botId'>): TurnState {
+  return { ...fields, lastSeq: 0, status: 'running', fallbacks: [], reasoning: '', awaitingReplay: false };
+}
+
+export const useTurnsStore = create<TurnsState>()((set) => ({
+  turns: {},
+  pending: {},
+  watchedChats: {},
+  upsertTurn: (turn) => set((state) => ({ turns: { ...state.turns, [turn.turnId]: turn } })),
+  patchTurn: (turnId, patch) =>
+    set((state) => {
+      const turn = state.turns[turnId];
+      return turn ? { turns: { ...state.turns, [turnId]: { ...turn, ...patch } } } : state;
+    }),
+  addPending: (send) => set((state) => ({ pending: { ...state.pending, [send.clientMessageId]: send } })),
+  failPending: (clientMessageId, error) =>
+    set((state) => {
+      const send = state.pending[clientMessageId];
+      return send ? { pending: { ...state.pending, [clientMessageId]: { ...send, error } } } : state;
+    }),
+  removePending: (clientMessageId) =>
+    set((state) => {
+      const { [clientMessageId]: _removed, ...rest } = state.pending;
+      return { pending: rest };
+    }),
+  watchChat: (chatId) => set((state) => ({ watchedChats: { ...state.watchedChats, [chatId]: true } })),
+  unwatchChat: (chatId) =>
+    set((state) => {
+      const { [chatId]: _removed, ...rest } = state.watchedChats;
+      return { watchedChats: rest };
+    }),
+  reset: () => set({ turns: {}, pending: {}, watchedChats: {} }),
+}));
+
+/** The running turn of a chat, if any (the newest when, unusually, two run). */
+export function runningTurnOf(
+  turns: Record<string, TurnState>,
+  chatId: string | null | undefined,
+): TurnState | undefined {
+  if (!chatId) return undefined;
+  let found: TurnState | undefined;
+  for (const turn of Object.values(turns)) {
+    if (turn.chatId === chatId && turn.status === 'running') found = turn;
+  }
+  return found;
+}
