@@ -121,7 +121,11 @@ export const ModelInfoSchema = z.object({
   maxOutputTokens: z.number().optional(),
   pricing: PricingSchema.optional(),
   capabilities: z
-    .object({ tools: z.boolean().optional(), vision: z.boolean().optional(), reasoning: z.boolean().optional() })
+    .object({
+      tools: z.boolean().optional(),
+      vision: z.boolean().optional(),
+      reasoning: z.boolean().optional(),
+    })
     .optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;

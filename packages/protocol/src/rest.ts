@@ -20,7 +20,9 @@ export const ChangePasswordBodySchema = z.strictObject({
   newPassword: z.string().min(LIMITS.passwordMinChars).max(LIMITS.passwordMaxChars),
 });
 
-export const CreateUserBodySchema = CredentialsBodySchema.extend({ role: z.enum(['admin', 'user']).optional() });
+export const CreateUserBodySchema = CredentialsBodySchema.extend({
+  role: z.enum(['admin', 'user']).optional(),
+});
 export type CreateUserBody = z.infer<typeof CreateUserBodySchema>;
 
 /** `""` means "use the system default". */
@@ -55,7 +57,9 @@ export type CreateBotBody = z.infer<typeof CreateBotBodySchema>;
 export const UpdateBotBodySchema = CreateBotBodySchema.partial();
 export type UpdateBotBody = z.infer<typeof UpdateBotBodySchema>;
 
-export const CreateChatBodySchema = z.strictObject({ title: z.string().trim().max(LIMITS.titleChars).optional() });
+export const CreateChatBodySchema = z.strictObject({
+  title: z.string().trim().max(LIMITS.titleChars).optional(),
+});
 export type CreateChatBody = z.infer<typeof CreateChatBodySchema>;
 
 export const UpdateChatBodySchema = z.strictObject({

@@ -53,7 +53,13 @@ export interface TurnFields {
 }
 
 export interface TurnEventPayloads {
-  turn_started: { userMessage: Message; assistantMessageId: string; model: string; chat: Chat; clientMessageId: string };
+  turn_started: {
+    userMessage: Message;
+    assistantMessageId: string;
+    model: string;
+    chat: Chat;
+    clientMessageId: string;
+  };
   text_delta: { messageId: string; delta: string };
   reasoning_delta: { messageId: string; delta: string };
   model_fallback: { from: string; to: string; reason: string };

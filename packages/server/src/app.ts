@@ -1,16 +1,16 @@
+import { LIMITS } from '@cachibot/protocol';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyWebsocket from '@fastify/websocket';
-import { LIMITS } from '@cachibot/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { requireUser } from './auth/request-auth.ts';
 import { SessionRepository } from './auth/session-repository.ts';
 import { UserRepository } from './auth/user-repository.ts';
-import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotProviderRoutes } from './bots/bot-provider-routes.ts';
 import { BotProviderService } from './bots/bot-provider-service.ts';
+import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
 import { InProcessEventBus } from './bus/event-bus.ts';
@@ -56,20 +56,35 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger:
       options.logger === false || config.logLevel === 'silent'
         ? false
-        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.apiKey', '*.api_key_sealed'] },
+        : {
+            level: config.logLevel,
+            redact: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-api-key"]',
+              '*.apiKey',
+              '*.api_key_sealed',
+            ],
+          },
     bodyLimit: LIMITS.bodyBytes,
     trustProxy: false,
     // The router's own errors (bad percent-encoding, over-long ids) answer in the contract's shape too.
     frameworkErrors: (error, _request, reply) => {
       const known = toKnownError(error) ?? new AppError('bad_request', 'Malformed request URL');
-      const { status, body } = toErrorBody(known.status >= 500 ? new AppError('bad_request', 'Malformed request') : known);
+      const { status, body } = toErrorBody(
+        known.status >= 500 ? new AppError('bad_request', 'Malformed request') : known,
+      );
       return (reply as unknown as FastifyReply).code(status).send(body);
     },
   });
   // JSON only: a text/plain body is refused before it reaches a route.
   app.removeContentTypeParser('text/plain');
   const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, pgSchema: options.pgSchema });
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    pgSchema: options.pgSchema,
+  });
   const { db } = database;
 
   const bus = new InProcessEventBus();
@@ -82,11 +97,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     files: new LocalModelFiles(config.localModels.dirs, config.localModels.contextSize),
     pool: new LocalModelPool(localLoader, config.localModels.maxLoaded),
   };
-  const models = new ModelDirectory(createProviderAdapters(config.providers, local), catalogue, {
-    ttlMs: config.models.ttlMs,
-    discoveryTimeoutMs: config.models.discoveryTimeoutMs,
-    defaultModel: config.defaultModel,
-  }, config.providers);
+  const models = new ModelDirectory(
+    createProviderAdapters(config.providers, local),
+    catalogue,
+    {
+      ttlMs: config.models.ttlMs,
+      discoveryTimeoutMs: config.models.discoveryTimeoutMs,
+      defaultModel: config.defaultModel,
+    },
+    config.providers,
+  );
   const botProviders = new BotProviderService(db, bots, SecretBox.load(config.dataDir, config.secretKey));
   const turns = new TurnRepository(db);
   const engine = new TurnEngine(
@@ -127,7 +147,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hsts: false,
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * LIMITS.frameBytes, perMessageDeflate: false } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 16 * LIMITS.frameBytes, perMessageDeflate: false },
+  });
 
   const authenticate = requireUser(auth);
   app.get('/api/health', async () => ({ status: 'ok', version: VERSION }));
@@ -167,12 +189,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 function toKnownError(error: unknown): AppError | undefined {
   if (AppError.isInstance(error)) return error;
   const fastifyError = error as { code?: string; statusCode?: number; message?: string };
-  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is too large');
-  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('bad_request', 'Unsupported content type; send JSON');
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new AppError('payload_too_large', 'Request body is too large');
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new AppError('bad_request', 'Unsupported content type; send JSON');
   if (/prototype/.test(fastifyError.message ?? '')) {
-    return new AppError('bad_request', 'Request body contains a forbidden "__proto__" or "constructor.prototype" key');
+    return new AppError(
+      'bad_request',
+      'Request body contains a forbidden "__proto__" or "constructor.prototype" key',
+    );
   }
-  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new AppError('bad_request', 'Request body is empty; send JSON');
+  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return new AppError('bad_request', 'Request body is empty; send JSON');
   if (fastifyError.code === 'FST_ERR_BAD_URL' || fastifyError.code === 'FST_ERR_ASYNC_CONSTRAINT') {
     return new AppError('bad_request', 'Malformed request URL');
   }

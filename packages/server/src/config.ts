@@ -82,7 +82,12 @@ export interface Config {
     frameBurst: number;
     framesPerSecond: number;
   };
-  turns: { persistIntervalMs: number; persistBytes: number; firstTokenTimeoutMs: number; shutdownGraceMs: number };
+  turns: {
+    persistIntervalMs: number;
+    persistBytes: number;
+    firstTokenTimeoutMs: number;
+    shutdownGraceMs: number;
+  };
   heartbeat: { intervalMs: number; timeoutMs: number };
   models: { ttlMs: number; discoveryTimeoutMs: number };
   /** In-process GGUF models: `<dataDir>/models` first, then the `CACHIBOT_MODEL_DIRS` folders. */
@@ -97,7 +102,11 @@ function providerSettings(env: Env): Record<string, ProviderSettings> {
     if (enabled) providers[id] = settings;
   };
   add('openai', { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }, !!env.OPENAI_API_KEY);
-  add('anthropic', { apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL }, !!env.ANTHROPIC_API_KEY);
+  add(
+    'anthropic',
+    { apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL },
+    !!env.ANTHROPIC_API_KEY,
+  );
   // Ollama has no key; it is enabled by default at its usual address and counts as available when it answers.
   add('ollama', { baseURL: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434' }, true);
   add(
@@ -119,7 +128,9 @@ function providerSettings(env: Env): Record<string, ProviderSettings> {
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const env = parsed.data;
@@ -151,7 +162,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       firstTokenTimeoutMs: env.CACHIBOT_FIRST_TOKEN_TIMEOUT_MS,
       shutdownGraceMs: env.CACHIBOT_SHUTDOWN_GRACE_MS,
     },
-    heartbeat: { intervalMs: env.CACHIBOT_HEARTBEAT_INTERVAL_MS, timeoutMs: env.CACHIBOT_HEARTBEAT_TIMEOUT_MS },
+    heartbeat: {
+      intervalMs: env.CACHIBOT_HEARTBEAT_INTERVAL_MS,
+      timeoutMs: env.CACHIBOT_HEARTBEAT_TIMEOUT_MS,
+    },
     models: { ttlMs: env.CACHIBOT_MODELS_TTL_MS, discoveryTimeoutMs: env.CACHIBOT_DISCOVERY_TIMEOUT_MS },
     localModels: {
       dirs: [

@@ -38,12 +38,19 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
-export const badRequest = (message: string, details?: unknown) => new AppError('bad_request', message, details);
+export const badRequest = (message: string, details?: unknown) =>
+  new AppError('bad_request', message, details);
 
 /** The contract's error body for anything thrown. Unknown errors never leak their message. */
-export function toErrorBody(error: unknown): { status: number; body: { error: { code: string; message: string; details?: unknown } } } {
+export function toErrorBody(error: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+} {
   if (AppError.isInstance(error)) {
-    const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
+    const body: { code: string; message: string; details?: unknown } = {
+      code: error.code,
+      message: error.message,
+    };
     if (error.details !== undefined) body.details = error.details;
     return { status: error.status, body: { error: body } };
   }

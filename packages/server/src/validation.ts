@@ -9,9 +9,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
     const nulAt = findNul(result.data, []);
     if (nulAt) {
       const path = nulAt.join('.');
-      throw new AppError('bad_request', `Invalid ${what}: ${path ? `${path}: ` : ''}must not contain NUL characters`, [
-        { path, message: 'must not contain NUL characters', code: 'invalid_string' },
-      ]);
+      throw new AppError(
+        'bad_request',
+        `Invalid ${what}: ${path ? `${path}: ` : ''}must not contain NUL characters`,
+        [{ path, message: 'must not contain NUL characters', code: 'invalid_string' }],
+      );
     }
     return result.data;
   }

@@ -35,12 +35,17 @@ describe('accounts and sessions', () => {
     expect(cookie).toMatch(/cachibot_session=/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    const bots = await fetch(`${server.url}/api/bots`, { headers: { cookie: cookie.split(';')[0] as string } });
+    const bots = await fetch(`${server.url}/api/bots`, {
+      headers: { cookie: cookie.split(';')[0] as string },
+    });
     expect(bots.status).toBe(200);
   });
 
   it('answers wrong credentials with 401 and names no detail', async () => {
-    const result = await new ApiClient(server.url).post('/api/auth/login', { username: 'admin', password: 'wrong password' });
+    const result = await new ApiClient(server.url).post('/api/auth/login', {
+      username: 'admin',
+      password: 'wrong password',
+    });
     expect(result.status).toBe(401);
     expect(result.body.error.code).toBe('unauthorized');
   });
@@ -52,7 +57,10 @@ describe('accounts and sessions', () => {
 
   it('ends the session on logout', async () => {
     const client = new ApiClient(server.url);
-    const login = await client.post('/api/auth/login', { username: 'admin', password: 'correct horse battery' });
+    const login = await client.post('/api/auth/login', {
+      username: 'admin',
+      password: 'correct horse battery',
+    });
     client.token = login.body.accessToken;
     expect((await client.get('/api/bots')).status).toBe(200);
     expect((await client.post('/api/auth/logout')).status).toBe(204);
@@ -61,7 +69,9 @@ describe('accounts and sessions', () => {
 
   it('lets only the admin manage users, and gives each user a default bot', async () => {
     const admin = new ApiClient(server.url);
-    admin.token = (await admin.post('/api/auth/login', { username: 'admin', password: 'correct horse battery' })).body.accessToken;
+    admin.token = (
+      await admin.post('/api/auth/login', { username: 'admin', password: 'correct horse battery' })
+    ).body.accessToken;
     const bob = await createUser(admin, 'bob');
     expect((await bob.get('/api/users')).status).toBe(403);
     const users = await admin.get('/api/users');
@@ -75,7 +85,10 @@ describe('accounts and sessions', () => {
   });
 
   it('validates credentials and names the wrong field', async () => {
-    const result = await new ApiClient(server.url).post('/api/auth/login', { username: 'admin', password: 'short' });
+    const result = await new ApiClient(server.url).post('/api/auth/login', {
+      username: 'admin',
+      password: 'short',
+    });
     expect(result.status).toBe(400);
     expect(result.body.error.details[0].path).toBe('password');
   });
@@ -83,12 +96,17 @@ describe('accounts and sessions', () => {
     const client = new ApiClient(server.url);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push((await client.post('/api/auth/login', { username: 'nobody-here', password: 'wrong password' })).status);
+      statuses.push(
+        (await client.post('/api/auth/login', { username: 'nobody-here', password: 'wrong password' }))
+          .status,
+      );
     }
     expect(statuses.slice(0, 4).every((status) => status === 401)).toBe(true);
-    const limited = await client.post('/api/auth/login', { username: 'nobody-here', password: 'wrong password' });
+    const limited = await client.post('/api/auth/login', {
+      username: 'nobody-here',
+      password: 'wrong password',
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
-
 });

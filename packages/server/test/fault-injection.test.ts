@@ -1,7 +1,13 @@
-import { expectedText, type FaultProxy, type OpenAIDouble, startFaultProxy, startOpenAIDouble } from '@cachibot/testkit';
 import type { TurnEvent } from '@cachibot/protocol';
-import WebSocket from 'ws';
+import {
+  expectedText,
+  type FaultProxy,
+  type OpenAIDouble,
+  startFaultProxy,
+  startOpenAIDouble,
+} from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { clientMessageId } from './support/turns.ts';
@@ -53,15 +59,19 @@ async function runThroughFaults(message: string): Promise<Outcome> {
   let chatId: string | undefined;
   for (let attempt = 0; attempt < 500 && !outcome.final; attempt++) {
     await new Promise<void>((resolve) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, { headers: { authorization: `Bearer ${admin.token}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
       ws.on('open', () => {
         const lastSeq = outcome.seqs[outcome.seqs.length - 1] ?? 0;
-        if (turnId) ws.send(JSON.stringify({ type: 'resume', payload: { chatId, turnId, afterSeq: lastSeq } }));
+        if (turnId)
+          ws.send(JSON.stringify({ type: 'resume', payload: { chatId, turnId, afterSeq: lastSeq } }));
         else ws.send(JSON.stringify({ type: 'chat', payload: { clientMessageId: id, botId, message } }));
       });
       ws.on('message', (data) => {
         const event = JSON.parse(String(data)) as TurnEvent;
-        if (event.type === 'error' && !('seq' in event.payload)) throw new Error(`refused: ${JSON.stringify(event.payload)}`);
+        if (event.type === 'error' && !('seq' in event.payload))
+          throw new Error(`refused: ${JSON.stringify(event.payload)}`);
         if (!turnId && event.type === 'turn_started' && event.payload.userMessage.content === message) {
           turnId = event.payload.turnId;
           chatId = event.payload.chatId;
@@ -109,8 +119,12 @@ describe('answers survive a network that keeps breaking', () => {
       expect(result.text).toBe(expectedText(tokens));
     }
     expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
-    process.stderr.write(`fault injection: ${results.length} turns, lost ${lost} / duplicated ${duplicated} across ${disconnects} disconnects\n`);
-    expect(disconnects, `lost 0 / duplicated 0 across ${disconnects} disconnects`).toBeGreaterThanOrEqual(1500);
+    process.stderr.write(
+      `fault injection: ${results.length} turns, lost ${lost} / duplicated ${duplicated} across ${disconnects} disconnects\n`,
+    );
+    expect(disconnects, `lost 0 / duplicated 0 across ${disconnects} disconnects`).toBeGreaterThanOrEqual(
+      1500,
+    );
     // Disconnecting is not cancelling: one provider call per turn, none aborted.
     expect(double.requests).toHaveLength(lanes * turnsPerLane);
     expect(double.requests.filter((request) => request.aborted)).toHaveLength(0);

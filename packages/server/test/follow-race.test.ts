@@ -4,13 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { InProcessEventBus } from '../src/bus/event-bus.ts';
 import type { MessageTable, TurnTable } from '../src/db/schema.ts';
 import { ClientConnection } from '../src/gateway/client-connection.ts';
-import { followTurn, type FollowDeps } from '../src/gateway/turn-follower.ts';
+import { type FollowDeps, followTurn } from '../src/gateway/turn-follower.ts';
 import { LiveTurn } from '../src/turns/live-turn.ts';
 
 /** A socket stand-in that records what ClientConnection actually sends. */
 function recordingConnection() {
   const received: ServerEvent[] = [];
-  const socket = { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (data: string) => received.push(JSON.parse(data)) };
+  const socket = {
+    readyState: 1,
+    OPEN: 1,
+    bufferedAmount: 0,
+    send: (data: string) => received.push(JSON.parse(data)),
+  };
   return { connection: new ClientConnection(socket as never, 'u1', 's1'), received };
 }
 
@@ -25,18 +30,28 @@ describe('replay versus live delivery', () => {
         fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
         async (s, deltas, persistAfter, resumes, actions) => {
           const bus = new InProcessEventBus();
-          const turn = new LiveTurn({ id: 't1', userId: 'u1', chatId: 'c1', botId: 'b1', assistantMessageId: 'm1' }, bus);
+          const turn = new LiveTurn(
+            { id: 't1', userId: 'u1', chatId: 'c1', botId: 'b1', assistantMessageId: 'm1' },
+            bus,
+          );
           const live = new Map<string, LiveTurn>([['t1', turn]]);
           let persisted: TurnEvent[] = [];
           const turnRow = (): TurnTable =>
-            ({ id: 't1', chat_id: 'c1', bot_id: 'b1', assistant_message_id: 'm1', last_seq: persisted.length }) as TurnTable;
+            ({
+              id: 't1',
+              chat_id: 'c1',
+              bot_id: 'b1',
+              assistant_message_id: 'm1',
+              last_seq: persisted.length,
+            }) as TurnTable;
           const deps: FollowDeps = {
             bus,
             live: { get: (id) => live.get(id), latestOfChat: () => live.get('t1') },
             turns: {
               findTurn: () => s.schedule(Promise.resolve(turnRow())),
               latestTurnOfChat: () => s.schedule(Promise.resolve(turnRow())),
-              loadEvents: (_id, after) => s.schedule(Promise.resolve(persisted.filter((event) => event.payload.seq > after))),
+              loadEvents: (_id, after) =>
+                s.schedule(Promise.resolve(persisted.filter((event) => event.payload.seq > after))),
               findMessage: () => s.schedule(Promise.resolve({ metadata: '{}' } as MessageTable)),
             },
           };
@@ -59,7 +74,10 @@ describe('replay versus live delivery', () => {
           const all: ServerEvent[] = [];
           let current = recordingConnection();
           const lastSeen = () => {
-            const seqs = all.concat(current.received).filter((e) => e.type !== 'resync').map((e) => (e as TurnEvent).payload.seq);
+            const seqs = all
+              .concat(current.received)
+              .filter((e) => e.type !== 'resync')
+              .map((e) => (e as TurnEvent).payload.seq);
             return seqs.length ? Math.max(...seqs) : 0;
           };
           const resumers = actions.slice(0, resumes).map(async (reconnect, index) => {

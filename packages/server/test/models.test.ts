@@ -1,5 +1,10 @@
 import net from 'node:net';
-import { type AnthropicDouble, type OpenAIDouble, startAnthropicDouble, startOpenAIDouble } from '@cachibot/testkit';
+import {
+  type AnthropicDouble,
+  type OpenAIDouble,
+  startAnthropicDouble,
+  startOpenAIDouble,
+} from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
@@ -47,13 +52,25 @@ describe('GET /api/models', () => {
     expect(models.status).toBe(200);
     expect(elapsed).toBeLessThan(2500);
     const ids = (group: string) => (models.body.groups[group] ?? []).map((model: { id: string }) => model.id);
-    expect(ids('openai')).toEqual(expect.arrayContaining(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/double-fast']));
-    expect(ids('anthropic')).toEqual(expect.arrayContaining(['anthropic/claude-sonnet-4-5', 'anthropic/double-fast']));
+    expect(ids('openai')).toEqual(
+      expect.arrayContaining(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/double-fast']),
+    );
+    expect(ids('anthropic')).toEqual(
+      expect.arrayContaining(['anthropic/claude-sonnet-4-5', 'anthropic/double-fast']),
+    );
     const mini = models.body.groups.openai.find((model: { id: string }) => model.id === 'openai/gpt-4o-mini');
-    expect(mini).toMatchObject({ provider: 'openai', contextWindow: 128000, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } });
-    const unpriced = models.body.groups.openai.find((model: { id: string }) => model.id === 'openai/double-fast');
+    expect(mini).toMatchObject({
+      provider: 'openai',
+      contextWindow: 128000,
+      pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+    });
+    const unpriced = models.body.groups.openai.find(
+      (model: { id: string }) => model.id === 'openai/double-fast',
+    );
     expect(unpriced.pricing).toBeUndefined();
-    const status = Object.fromEntries(models.body.providers.map((p: { id: string; available: boolean }) => [p.id, p.available]));
+    const status = Object.fromEntries(
+      models.body.providers.map((p: { id: string; available: boolean }) => [p.id, p.available]),
+    );
     expect(status).toMatchObject({ openai: true, anthropic: true, compatible: false, ollama: false });
     expect(models.body.catalogueVersion).toEqual(expect.any(String));
     expect(models.body.default).toEqual(expect.stringMatching(/\//));
@@ -77,8 +94,13 @@ describe('GET /api/models', () => {
 
 describe('the anthropic provider', () => {
   it('answers a turn through the Messages API with usage, provider model id and cost', async () => {
-    const bot = (await admin.post('/api/bots', { name: 'Claude', systemPrompt: 'Be brief.', models: { default: 'anthropic/claude-sonnet-4-5' } }))
-      .body;
+    const bot = (
+      await admin.post('/api/bots', {
+        name: 'Claude',
+        systemPrompt: 'Be brief.',
+        models: { default: 'anthropic/claude-sonnet-4-5' },
+      })
+    ).body;
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const turn = await sendAndWait(ws, { botId: bot.id, message: 'Hello Claude' });
     await ws.close();
@@ -86,7 +108,10 @@ describe('the anthropic provider', () => {
     expect(anthropic.requests[0]?.headers['x-api-key']).toBe('ak');
     expect(anthropic.requests[0]?.body.system).toEqual(expect.anything());
     const { metadata } = turn.done;
-    expect(metadata).toMatchObject({ model: 'anthropic/claude-sonnet-4-5', providerModelId: 'claude-sonnet-4-5-double' });
+    expect(metadata).toMatchObject({
+      model: 'anthropic/claude-sonnet-4-5',
+      providerModelId: 'claude-sonnet-4-5-double',
+    });
     const usage = metadata.usage as { inputTokens: number; outputTokens: number };
     expect(usage.outputTokens).toBe(20);
     expect(metadata.costUsd).toBe(Math.round(usage.inputTokens * 3 + usage.outputTokens * 15) / 1e6);

@@ -16,7 +16,11 @@ afterAll(async () => {
   for (const dir of dirs) removeDir(dir);
 });
 
-const env = () => ({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: double.url, CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini' });
+const env = () => ({
+  OPENAI_API_KEY: 'k',
+  OPENAI_BASE_URL: double.url,
+  CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini',
+});
 
 describe('the server process', () => {
   it('keeps the partial answer of a turn killed with SIGKILL, marks it error on restart, never calls the provider again', async () => {
@@ -27,7 +31,10 @@ describe('the server process', () => {
     const botId = (await admin.get('/api/bots')).body.bots[0].id;
     const ws = await WsClient.connect(first.wsUrl, admin.token as string);
     double.reset();
-    const { turnId, chatId } = await startTurn(ws, { botId, message: 'Crash me [[double tokens=400 delay=10]]' });
+    const { turnId, chatId } = await startTurn(ws, {
+      botId,
+      message: 'Crash me [[double tokens=400 delay=10]]',
+    });
     await ws.waitFor('text_delta', (event) => event.payload.turnId === turnId && event.payload.seq >= 40);
     await new Promise((resolve) => setTimeout(resolve, 400)); // let at least one batch reach the disk
     const seenBeforeKill = textOf(ws.turnEvents(turnId));
@@ -66,11 +73,16 @@ describe('the server process', () => {
     const botId = (await admin.get('/api/bots')).body.bots[0].id;
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     double.reset();
-    const { turnId, chatId } = await startTurn(ws, { botId, message: 'Finish me [[double tokens=60 delay=15]]' });
+    const { turnId, chatId } = await startTurn(ws, {
+      botId,
+      message: 'Finish me [[double tokens=60 delay=15]]',
+    });
     await ws.waitFor('text_delta', (event) => event.payload.turnId === turnId);
     server.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await expect(startTurn(ws, { botId, message: 'Too late' })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(startTurn(ws, { botId, message: 'Too late' })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
     const done = await ws.waitFor('done', (event) => event.payload.turnId === turnId);
     expect(done.payload.message).toMatchObject({ status: 'complete', content: expectedText(60) });
     expect(await server.exited).toBe(0);

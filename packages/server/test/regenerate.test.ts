@@ -15,7 +15,8 @@ beforeAll(async () => {
   double = await startOpenAIDouble();
   server = await startServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: double.url } });
   admin = await setupAdmin(server.url);
-  botId = (await admin.post('/api/bots', { name: 'Regen', models: { default: 'openai/gpt-4o-mini' } })).body.id;
+  botId = (await admin.post('/api/bots', { name: 'Regen', models: { default: 'openai/gpt-4o-mini' } })).body
+    .id;
   ws = await WsClient.connect(server.wsUrl, admin.token as string);
 });
 afterAll(async () => {
@@ -26,16 +27,22 @@ afterAll(async () => {
 });
 
 async function regenerate(messageId: string, model?: string, id = clientMessageId()) {
-  const known = new Set(ws.events.filter((event) => event.type === 'turn_started').map((event) => (event.payload as { turnId: string }).turnId));
+  const known = new Set(
+    ws.events
+      .filter((event) => event.type === 'turn_started')
+      .map((event) => (event.payload as { turnId: string }).turnId),
+  );
   ws.send('regenerate', { clientMessageId: id, messageId, ...(model ? { model } : {}) });
   const started = await ws.waitFor('turn_started', (event) => !known.has(event.payload.turnId));
-  return (await ws.waitFor('done', (event) => event.payload.turnId === started.payload.turnId)).payload.message;
+  return (await ws.waitFor('done', (event) => event.payload.turnId === started.payload.turnId)).payload
+    .message;
 }
 
 describe('regenerate', () => {
   it('answers the same question again with another model, keeping both answers as siblings', async () => {
     const first = await sendAndWait(ws, { botId, message: 'Tell me a story [[double tokens=6]]' });
-    const userMessage = first.events[0]?.type === 'turn_started' ? first.events[0].payload.userMessage : undefined;
+    const userMessage =
+      first.events[0]?.type === 'turn_started' ? first.events[0].payload.userMessage : undefined;
     const second = await regenerate(first.done.id, 'openai/gpt-4o');
     expect(second.id).not.toBe(first.done.id);
     expect(second.parentId).toBe(first.done.parentId);
@@ -48,7 +55,11 @@ describe('regenerate', () => {
     expect(sent.map((message) => message.role)).toEqual(['user']);
 
     const messages = (await admin.get(`/api/chats/${first.chatId}/messages`)).body.messages;
-    expect(messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant', 'assistant']);
+    expect(messages.map((message: { role: string }) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'assistant',
+    ]);
     expect(messages[1].parentId).toBe(messages[2].parentId);
     // The chat's remembered model is not changed by a one-off regeneration.
     expect((await admin.get(`/api/chats/${first.chatId}`)).body.model).toBeNull();

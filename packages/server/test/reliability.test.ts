@@ -1,6 +1,6 @@
 import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { clientMessageId, sendAndWait, startTurn, textOf } from './support/turns.ts';
@@ -35,7 +35,10 @@ afterAll(async () => {
 
 describe('connections', () => {
   it('drops a socket that stops answering pings, and keeps one that answers', async () => {
-    const silent = new WebSocket(server.wsUrl, { headers: { authorization: `Bearer ${admin.token}` }, autoPong: false });
+    const silent = new WebSocket(server.wsUrl, {
+      headers: { authorization: `Bearer ${admin.token}` },
+      autoPong: false,
+    });
     const opened = new Promise<number>((resolve) => silent.once('open', () => resolve(Date.now())));
     const closed = new Promise<number>((resolve) => silent.once('close', () => resolve(Date.now())));
     const healthy = await WsClient.connect(server.wsUrl, admin.token as string);
@@ -50,7 +53,10 @@ describe('connections', () => {
   it('lets two sockets of one user follow the same turn, each getting every event once', async () => {
     const first = await WsClient.connect(server.wsUrl, admin.token as string);
     const second = await WsClient.connect(server.wsUrl, admin.token as string);
-    const { turnId, chatId } = await startTurn(first, { botId, message: 'Shared [[double tokens=30 delay=10]]' });
+    const { turnId, chatId } = await startTurn(first, {
+      botId,
+      message: 'Shared [[double tokens=30 delay=10]]',
+    });
     second.send('resume', { chatId, afterSeq: 0 });
     const [a, b] = await Promise.all([
       first.waitFor('done', (event) => event.payload.turnId === turnId),
@@ -67,9 +73,12 @@ describe('connections', () => {
   });
 
   it('starts exactly one turn for concurrent duplicates of one clientMessageId', async () => {
-    const sockets = await Promise.all([1, 2, 3].map(() => WsClient.connect(server.wsUrl, admin.token as string)));
+    const sockets = await Promise.all(
+      [1, 2, 3].map(() => WsClient.connect(server.wsUrl, admin.token as string)),
+    );
     const id = clientMessageId();
-    for (const ws of sockets) ws.send('chat', { clientMessageId: id, botId, message: 'Exactly once [[double tokens=5]]' });
+    for (const ws of sockets)
+      ws.send('chat', { clientMessageId: id, botId, message: 'Exactly once [[double tokens=5]]' });
     const dones = await Promise.all(sockets.map((ws) => ws.waitFor('done')));
     expect(new Set(dones.map((done) => done.payload.turnId)).size).toBe(1);
     expect(double.requests).toHaveLength(1);
@@ -89,7 +98,9 @@ describe('resume after the turn left memory', () => {
     back.send('resume', { chatId: turn.chatId, afterSeq: 3 });
     const done = await back.waitFor('done', (event) => event.payload.turnId === turn.turnId);
     const replayed = back.turnEvents(turn.turnId);
-    expect(replayed.map((event) => event.payload.seq)).toEqual(turn.events.slice(3).map((event) => event.payload.seq));
+    expect(replayed.map((event) => event.payload.seq)).toEqual(
+      turn.events.slice(3).map((event) => event.payload.seq),
+    );
     expect(replayed).toEqual(turn.events.slice(3));
     expect(done.payload.message).toEqual(turn.done);
     await back.close();
@@ -98,7 +109,11 @@ describe('resume after the turn left memory', () => {
   it('treats a resend after a restart as the same message: no second turn, the first one replayed', async () => {
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const id = clientMessageId();
-    const turn = await sendAndWait(ws, { botId, message: 'Sent before the restart [[double tokens=4]]', clientMessageId: id });
+    const turn = await sendAndWait(ws, {
+      botId,
+      message: 'Sent before the restart [[double tokens=4]]',
+      clientMessageId: id,
+    });
     await ws.close();
     await server.stop();
     server = await startServer({ env: env(), dataDir: server.dataDir });

@@ -33,7 +33,9 @@ afterAll(async () => {
 
 const login = async () => {
   const client = new ApiClient(server.url);
-  client.token = (await client.post('/api/auth/login', { username: 'admin', password: 'correct horse battery' })).body.accessToken;
+  client.token = (
+    await client.post('/api/auth/login', { username: 'admin', password: 'correct horse battery' })
+  ).body.accessToken;
   return client;
 };
 const closed = (ws: WsClient) =>
@@ -59,7 +61,10 @@ describe('sessions end everywhere', () => {
     const otherWs = await WsClient.connect(server.wsUrl, other.token as string);
     const currentWs = await WsClient.connect(server.wsUrl, current.token as string);
     const code = closed(otherWs);
-    const wrong = await current.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'a brand new password' });
+    const wrong = await current.post('/api/auth/password', {
+      currentPassword: 'nope',
+      newPassword: 'a brand new password',
+    });
     expect(wrong.status).toBe(401);
     const changed = await current.post('/api/auth/password', {
       currentPassword: 'correct horse battery',
@@ -71,7 +76,10 @@ describe('sessions end everywhere', () => {
     expect((await current.get('/api/bots')).status).toBe(200);
     currentWs.send('ping', { ts: 7 });
     expect((await currentWs.waitFor('pong')).payload.ts).toBe(7);
-    await current.post('/api/auth/password', { currentPassword: 'a brand new password', newPassword: 'correct horse battery' });
+    await current.post('/api/auth/password', {
+      currentPassword: 'a brand new password',
+      newPassword: 'correct horse battery',
+    });
     await currentWs.close();
   });
 });
@@ -83,9 +91,14 @@ describe('limits', () => {
     const slow = '[[double tokens=30 delay=20]]';
     await startTurn(ws, { botId, message: `one ${slow}` });
     await startTurn(ws, { botId, message: `two ${slow}` });
-    await expect(startTurn(ws, { botId, message: `three ${slow}` })).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(startTurn(ws, { botId, message: `three ${slow}` })).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
     for (const done of ws.events.filter((event) => event.type === 'turn_started')) {
-      await ws.waitFor('done', (event) => event.payload.turnId === (done.payload as { turnId: string }).turnId);
+      await ws.waitFor(
+        'done',
+        (event) => event.payload.turnId === (done.payload as { turnId: string }).turnId,
+      );
     }
     await startTurn(ws, { botId, message: 'four' });
     await startTurn(ws, { botId, message: 'five' });

@@ -40,7 +40,11 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const turns = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        sendAndWait(ws, { botId, message: `Concurrent ${i} [[double tokens=${10 + i} delay=2]]`, model: 'openai/gpt-4o-mini' }),
+        sendAndWait(ws, {
+          botId,
+          message: `Concurrent ${i} [[double tokens=${10 + i} delay=2]]`,
+          model: 'openai/gpt-4o-mini',
+        }),
       ),
     );
     await ws.close();
@@ -98,7 +102,11 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
     let list = (await admin.get(`/api/bots/${botId}/chats`)).body.chats;
     expect(list.map((chat: { id: string }) => chat.id)).toEqual([second.id, first.id]);
 
-    const renamed = await admin.patch(`/api/chats/${first.id}`, { title: 'Renamed', pinned: true, model: 'openai/gpt-4o' });
+    const renamed = await admin.patch(`/api/chats/${first.id}`, {
+      title: 'Renamed',
+      pinned: true,
+      model: 'openai/gpt-4o',
+    });
     expect(renamed.body).toMatchObject({ title: 'Renamed', pinned: true, model: 'openai/gpt-4o' });
     await admin.patch(`/api/chats/${second.id}`, { archived: true });
     list = (await admin.get(`/api/bots/${botId}/chats`)).body.chats;

@@ -45,7 +45,12 @@ describe('a chat turn', () => {
     expect(types.slice(-2)).toEqual(['usage', 'done']);
     expect(types.filter((type) => type === 'text_delta')).toHaveLength(20);
     turn.events.forEach((event, index) => {
-      expect(event.payload).toMatchObject({ turnId: turn.turnId, chatId: turn.chatId, botId, seq: index + 1 });
+      expect(event.payload).toMatchObject({
+        turnId: turn.turnId,
+        chatId: turn.chatId,
+        botId,
+        seq: index + 1,
+      });
     });
     expect(textOf(turn.events)).toBe(expectedText(20));
     expect(turn.done.content).toBe(expectedText(20));
@@ -77,10 +82,14 @@ describe('a chat turn', () => {
     expect(metadata.attempts).toHaveLength(1);
     expect(metadata.attempts?.[0]).toMatchObject({ model: 'openai/gpt-4o-mini' });
     expect(metadata.attempts?.[0]?.error).toBeUndefined();
-    expect(metadata.perModel?.['openai/gpt-4o-mini']).toMatchObject({ inputTokens, outputTokens: 20, calls: 1 });
+    expect(metadata.perModel?.['openai/gpt-4o-mini']).toMatchObject({
+      inputTokens,
+      outputTokens: 20,
+      calls: 1,
+    });
     expect(request?.body.stream).toBe(true);
     const usageEvent = turn.events.find((event) => event.type === 'usage');
-    expect((usageEvent?.payload as { metadata: unknown }).metadata).toEqual(metadata);
+    expect((usageEvent?.payload as { metadata?: unknown } | undefined)?.metadata).toEqual(metadata);
   });
 
   it('stores no cost when the model has no known price', async () => {
@@ -102,7 +111,10 @@ describe('a chat turn', () => {
     const first = await sendAndWait(ws, { botId, message: 'My name is Ada' });
     await sendAndWait(ws, { botId, chatId: first.chatId, message: 'What is my name?' });
     const messages = double.requests[1]?.messages as { role: string; content: unknown }[];
-    const flat = messages.map((message) => [message.role, typeof message.content === 'string' ? message.content : JSON.stringify(message.content)]);
+    const flat = messages.map((message) => [
+      message.role,
+      typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
+    ]);
     expect(flat).toEqual([
       ['system', 'You are the test bot. Prompt from the database.'],
       ['user', expect.stringContaining('My name is Ada')],
@@ -129,7 +141,10 @@ describe('a chat turn', () => {
   });
 
   it('stops on cancel and stores the partial answer as cancelled before done', async () => {
-    const { turnId, chatId } = await startTurn(ws, { botId, message: 'Long one [[double tokens=500 delay=10]]' });
+    const { turnId, chatId } = await startTurn(ws, {
+      botId,
+      message: 'Long one [[double tokens=500 delay=10]]',
+    });
     await ws.waitFor('text_delta', (event) => event.payload.turnId === turnId && event.payload.seq >= 4);
     ws.send('cancel', { turnId });
     const done = (await ws.waitFor('done', (event) => event.payload.turnId === turnId)).payload.message;
@@ -166,14 +181,25 @@ describe('a chat turn', () => {
 
   it('falls back to the next model on a rate limit and records both attempts', async () => {
     const bot = (
-      await admin.post('/api/bots', { name: 'Fallback', models: { default: 'openai/gpt-4o' }, fallbackModels: ['openai/gpt-4o-mini'] })
+      await admin.post('/api/bots', {
+        name: 'Fallback',
+        models: { default: 'openai/gpt-4o' },
+        fallbackModels: ['openai/gpt-4o-mini'],
+      })
     ).body;
     double.configureModel('gpt-4o', { status: 429 });
     const turn = await sendAndWait(ws, { botId: bot.id, message: 'Try twice' });
     const fallback = turn.events.find((event) => event.type === 'model_fallback');
-    expect(fallback?.payload).toMatchObject({ from: 'openai/gpt-4o', to: 'openai/gpt-4o-mini', reason: 'rate_limited' });
+    expect(fallback?.payload).toMatchObject({
+      from: 'openai/gpt-4o',
+      to: 'openai/gpt-4o-mini',
+      reason: 'rate_limited',
+    });
     expect(turn.done.status).toBe('complete');
-    expect(turn.done.metadata).toMatchObject({ model: 'openai/gpt-4o-mini', modelRequested: 'openai/gpt-4o' });
+    expect(turn.done.metadata).toMatchObject({
+      model: 'openai/gpt-4o-mini',
+      modelRequested: 'openai/gpt-4o',
+    });
     expect(turn.done.metadata.attempts?.map((attempt) => [attempt.model, attempt.error?.code])).toEqual([
       ['openai/gpt-4o', 'rate_limited'],
       ['openai/gpt-4o-mini', undefined],
@@ -183,7 +209,11 @@ describe('a chat turn', () => {
 
   it('falls back when the first model sends no token in time', async () => {
     const bot = (
-      await admin.post('/api/bots', { name: 'Hang', models: { default: 'openai/gpt-4o' }, fallbackModels: ['openai/gpt-4o-mini'] })
+      await admin.post('/api/bots', {
+        name: 'Hang',
+        models: { default: 'openai/gpt-4o' },
+        fallbackModels: ['openai/gpt-4o-mini'],
+      })
     ).body;
     double.configureModel('gpt-4o', { hang: true });
     const turn = await sendAndWait(ws, { botId: bot.id, message: 'Hang first' });
@@ -195,7 +225,10 @@ describe('a chat turn', () => {
   it('refuses a model of an unconfigured provider, naming the configured ones, and stores nothing', async () => {
     const id = clientMessageId();
     ws.send('chat', { clientMessageId: id, botId, message: 'Nope', model: 'nosuch/model-x' });
-    const error = await ws.waitFor('error', (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id);
+    const error = await ws.waitFor(
+      'error',
+      (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id,
+    );
     expect(error.payload.code).toBe('bad_request');
     expect(error.payload.message).toContain('openai');
     expect(double.requests).toHaveLength(0);
@@ -208,7 +241,9 @@ describe('a chat turn', () => {
     other.send('chat', { clientMessageId: id, botId, message: 'Once only' });
     const replayed = await other.waitFor('done', (event) => event.payload.turnId === first.turnId);
     expect(replayed.payload.message).toEqual(first.done);
-    expect(other.turnEvents(first.turnId).map((event) => event.payload.seq)).toEqual(first.events.map((event) => event.payload.seq));
+    expect(other.turnEvents(first.turnId).map((event) => event.payload.seq)).toEqual(
+      first.events.map((event) => event.payload.seq),
+    );
     expect(double.requests).toHaveLength(1);
     other.send('chat', { clientMessageId: id, botId, message: 'Different text' });
     expect((await other.waitFor('error')).payload.code).toBe('conflict');
@@ -217,8 +252,14 @@ describe('a chat turn', () => {
 
   it('does not cancel when the socket drops, and resume replays exactly the missing events', async () => {
     const dropping = await WsClient.connect(server.wsUrl, admin.token as string);
-    const { turnId, chatId } = await startTurn(dropping, { botId, message: 'Survive [[double tokens=40 delay=15]]' });
-    await dropping.waitFor('text_delta', (event) => event.payload.turnId === turnId && event.payload.seq >= 5);
+    const { turnId, chatId } = await startTurn(dropping, {
+      botId,
+      message: 'Survive [[double tokens=40 delay=15]]',
+    });
+    await dropping.waitFor(
+      'text_delta',
+      (event) => event.payload.turnId === turnId && event.payload.seq >= 5,
+    );
     await dropping.close();
     const seen = dropping.turnEvents(turnId);
     const lastSeq = seen[seen.length - 1]?.payload.seq as number;
@@ -271,13 +312,19 @@ describe('the WebSocket gateway', () => {
     client.sendRaw(JSON.stringify({ type: 'ping', payload: { ts: 1, pad: 'x'.repeat(1024 * 1024 + 10) } }));
     client.sendRaw(Buffer.from([1, 2, 3]), true);
     const errors = async () => {
-      while (client.events.filter((event) => event.type === 'error').length < 5) await new Promise((r) => setTimeout(r, 20));
-      return client.events.filter((event) => event.type === 'error').map((event) => event.payload as { code: string; message: string });
+      while (client.events.filter((event) => event.type === 'error').length < 5)
+        await new Promise((r) => setTimeout(r, 20));
+      return client.events
+        .filter((event) => event.type === 'error')
+        .map((event) => event.payload as { code: string; message: string });
     };
     const got = await errors();
     expect(got[0]).toMatchObject({ code: 'bad_request', message: expect.stringContaining('JSON') });
     expect(got[1]).toMatchObject({ code: 'bad_request', message: expect.stringContaining('teleport') });
-    expect(got[2]).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/clientMessageId|message/) });
+    expect(got[2]).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/clientMessageId|message/),
+    });
     expect(got[3]).toMatchObject({ code: 'payload_too_large' });
     expect(got[4]).toMatchObject({ code: 'bad_request', message: expect.stringContaining('Binary') });
     client.send('ping', { ts: 42 });
@@ -305,7 +352,9 @@ describe('the WebSocket gateway', () => {
     }
     const done = await ws.waitFor('done', (event) => event.payload.turnId === turnId);
     expect(done.payload.message.status).toBe('complete');
-    expect(bobWs.events.some((event) => (event.payload as { turnId?: string }).turnId === turnId)).toBe(false);
+    expect(bobWs.events.some((event) => (event.payload as { turnId?: string }).turnId === turnId)).toBe(
+      false,
+    );
     expect((await bob.get(`/api/chats/${chatId}/messages`)).status).toBe(404);
     await bobWs.close();
   });

@@ -8,7 +8,12 @@ import { costMicros } from '../src/models/pricing.ts';
 import { buildHistory } from '../src/turns/history.ts';
 import { buildMetadata } from '../src/turns/turn-record.ts';
 
-const row = (id: string, role: 'user' | 'assistant', content: string, parent: string | null = null): MessageTable => ({
+const row = (
+  id: string,
+  role: 'user' | 'assistant',
+  content: string,
+  parent: string | null = null,
+): MessageTable => ({
   id,
   chat_id: 'c',
   user_id: 'u',
@@ -45,19 +50,31 @@ describe('history', () => {
   });
 
   it('drops the oldest messages first when the context window is small, and starts with a user message', () => {
-    const history = buildHistory(newestFirst, '5', { contextWindow: 40, maxOutputTokens: 10, systemPrompt: '' });
+    const history = buildHistory(newestFirst, '5', {
+      contextWindow: 40,
+      maxOutputTokens: 10,
+      systemPrompt: '',
+    });
     expect(history[0]?.role).toBe('user');
     expect(history[history.length - 1]?.content).toBe('third question');
     expect(history.length).toBeLessThan(5);
   });
 
   it('always keeps the current message, even when it alone exceeds the window', () => {
-    const history = buildHistory([row('9', 'user', 'x'.repeat(10_000))], '9', { contextWindow: 100, systemPrompt: '' });
+    const history = buildHistory([row('9', 'user', 'x'.repeat(10_000))], '9', {
+      contextWindow: 100,
+      systemPrompt: '',
+    });
     expect(history).toHaveLength(1);
   });
 
   it('uses only the newest of sibling answers to one question', () => {
-    const rows = [row('4', 'user', 'next'), row('3', 'assistant', 'newer answer', '1'), row('2', 'assistant', 'older answer', '1'), row('1', 'user', 'q')];
+    const rows = [
+      row('4', 'user', 'next'),
+      row('3', 'assistant', 'newer answer', '1'),
+      row('2', 'assistant', 'older answer', '1'),
+      row('1', 'user', 'q'),
+    ];
     const history = buildHistory(rows, '4', { contextWindow: 10_000, systemPrompt: '' });
     expect(history.map((message) => message.content)).toEqual(['q', 'newer answer', 'next']);
   });
@@ -68,7 +85,9 @@ describe('cost', () => {
 
   it('computes integer micro-dollars, cached input at its own price', () => {
     expect(costMicros({ inputTokens: 1000, outputTokens: 100, totalTokens: 1100 }, pricing)).toBe(3500);
-    expect(costMicros({ inputTokens: 1000, outputTokens: 0, totalTokens: 1000, cachedInputTokens: 400 }, pricing)).toBe(2000);
+    expect(
+      costMicros({ inputTokens: 1000, outputTokens: 0, totalTokens: 1000, cachedInputTokens: 400 }, pricing),
+    ).toBe(2000);
   });
 
   it('is unknown, never zero, without a price', () => {
@@ -90,8 +109,20 @@ describe('per-message record', () => {
         status: 'complete',
         timing: { receivedAt: 1000, firstTokenAt: 1300, endedAt: 1800 },
         attempts: [
-          { model: 'p/first', startedAt: 1000, endedAt: 1100, error: { code: 'rate_limited', message: '429' } },
-          { model: 'p/priced', startedAt: 1100, endedAt: 1800, usage, providerModelId: 'priced-v2', finishReason: 'stop' },
+          {
+            model: 'p/first',
+            startedAt: 1000,
+            endedAt: 1100,
+            error: { code: 'rate_limited', message: '429' },
+          },
+          {
+            model: 'p/priced',
+            startedAt: 1100,
+            endedAt: 1800,
+            usage,
+            providerModelId: 'priced-v2',
+            finishReason: 'stop',
+          },
         ],
       },
       catalogue,
@@ -109,7 +140,12 @@ describe('per-message record', () => {
       finishReason: 'stop',
     });
     expect(metadata.attempts).toEqual([
-      { model: 'p/first', startedAt: new Date(1000).toISOString(), durationMs: 100, error: { code: 'rate_limited', message: '429' } },
+      {
+        model: 'p/first',
+        startedAt: new Date(1000).toISOString(),
+        durationMs: 100,
+        error: { code: 'rate_limited', message: '429' },
+      },
       { model: 'p/priced', startedAt: new Date(1100).toISOString(), durationMs: 700 },
     ]);
     expect(metadata.perModel).toEqual({
@@ -135,7 +171,10 @@ describe('per-message record', () => {
   it('marks cancelled and failed turns in finishReason and keeps the error', () => {
     const base = { modelRequested: 'p/x', timing: { receivedAt: 0, endedAt: 5 }, attempts: [] };
     expect(buildMetadata({ ...base, status: 'cancelled' }, catalogue).finishReason).toBe('cancelled');
-    const failed = buildMetadata({ ...base, status: 'error', error: { code: 'provider_error', message: 'boom' } }, catalogue);
+    const failed = buildMetadata(
+      { ...base, status: 'error', error: { code: 'provider_error', message: 'boom' } },
+      catalogue,
+    );
     expect(failed).toMatchObject({ finishReason: 'error', error: { code: 'provider_error' }, model: 'p/x' });
   });
 });

@@ -25,7 +25,11 @@ export interface FaultProxy {
 }
 
 const pick = (range: number | [number, number] | undefined): number =>
-  range === undefined ? Number.POSITIVE_INFINITY : typeof range === 'number' ? range : range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
+  range === undefined
+    ? Number.POSITIVE_INFINITY
+    : typeof range === 'number'
+      ? range
+      : range[0] + Math.floor(Math.random() * (range[1] - range[0] + 1));
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   let settings = { cutAfterBytes: options.cutAfterBytes, latencyMs: options.latencyMs ?? 0 };
@@ -47,7 +51,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
     upstream.on('data', (chunk: Buffer) => {
       if (pair.blackHoled) return;
-      const forward = (data: Buffer) => (settings.latencyMs > 0 ? setTimeout(() => client.write(data), settings.latencyMs) : client.write(data));
+      const forward = (data: Buffer) =>
+        settings.latencyMs > 0
+          ? setTimeout(() => client.write(data), settings.latencyMs)
+          : client.write(data);
       if (chunk.length < budget) {
         budget -= chunk.length;
         forward(chunk);

@@ -2,6 +2,7 @@
 // Messages wire protocols, with knobs for latency, length, failures and cut streams.
 export { type AnthropicDouble, DEFAULT_ANTHROPIC_MODELS, startAnthropicDouble } from './anthropic-double.ts';
 export type { DoubleOptions, DoubleRequest, ProviderDouble } from './double-server.ts';
+export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export {
   DEFAULT_TOKENS,
   DirectiveError,
@@ -13,4 +14,3 @@ export {
   splitIntoTokens,
 } from './knobs.ts';
 export { DEFAULT_OPENAI_MODELS, type OpenAIDouble, startOpenAIDouble } from './openai-double.ts';
-export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';

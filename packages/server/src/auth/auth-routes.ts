@@ -1,4 +1,9 @@
-import { ChangePasswordBodySchema, CreateUserBodySchema, CredentialsBodySchema, IdParamsSchema } from '@cachibot/protocol';
+import {
+  ChangePasswordBodySchema,
+  CreateUserBodySchema,
+  CredentialsBodySchema,
+  IdParamsSchema,
+} from '@cachibot/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
@@ -48,7 +53,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
   });
 
   const requireAdmin = async (request: Parameters<typeof principalOf>[0]) => {
-    if (principalOf(request).user.role !== 'admin') throw new AppError('forbidden', 'Only an admin may manage users');
+    if (principalOf(request).user.role !== 'admin')
+      throw new AppError('forbidden', 'Only an admin may manage users');
   };
   const adminOnly = { preHandler: [requireUser(auth), requireAdmin] };
 

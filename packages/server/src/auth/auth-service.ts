@@ -45,7 +45,8 @@ export class AuthService {
   }
 
   async setup(body: CredentialsBody): Promise<AuthResult> {
-    if ((await this.users.count()) > 0) throw new AppError('conflict', 'Setup is already done; log in instead');
+    if ((await this.users.count()) > 0)
+      throw new AppError('conflict', 'Setup is already done; log in instead');
     const user = await this.createUser({ ...body, role: 'admin' });
     return { user, accessToken: await this.startSession(user.id) };
   }
@@ -70,8 +71,12 @@ export class AuthService {
 
   async login(body: CredentialsBody, ip: string): Promise<AuthResult> {
     const userKey = body.username.toLowerCase();
-    const wait = Math.max(this.ipFailures.retryAfterSeconds(ip), this.userFailures.retryAfterSeconds(userKey));
-    if (wait > 0) throw new AppError('rate_limited', 'Too many failed logins; try again later', undefined, wait);
+    const wait = Math.max(
+      this.ipFailures.retryAfterSeconds(ip),
+      this.userFailures.retryAfterSeconds(userKey),
+    );
+    if (wait > 0)
+      throw new AppError('rate_limited', 'Too many failed logins; try again later', undefined, wait);
     const row = await this.users.findByUsername(body.username);
     if (!row || !(await verifyPassword(body.password, row.password_hash))) {
       this.ipFailures.recordFailure(ip);

@@ -28,11 +28,21 @@ export class BotProviderService {
 
   async list(userId: string, botId: string): Promise<BotProviderSetting[]> {
     await this.bots.getOwnedRow(userId, botId);
-    const rows = await this.db.selectFrom('bot_provider_settings').selectAll().where('bot_id', '=', botId).orderBy('provider').execute();
+    const rows = await this.db
+      .selectFrom('bot_provider_settings')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .orderBy('provider')
+      .execute();
     return rows.map(toSetting);
   }
 
-  async put(user: User, botId: string, provider: string, body: PutBotProviderBody): Promise<BotProviderSetting> {
+  async put(
+    user: User,
+    botId: string,
+    provider: string,
+    body: PutBotProviderBody,
+  ): Promise<BotProviderSetting> {
     await this.bots.getOwnedRow(user.id, botId);
     // A base URL makes the server connect wherever it points: only an admin may set one.
     if (body.baseURL !== undefined && user.role !== 'admin') {
@@ -47,13 +57,18 @@ export class BotProviderService {
     const row: BotProviderSettingsTable = {
       bot_id: botId,
       provider,
-      api_key_sealed: body.apiKey !== undefined ? this.box.seal(body.apiKey) : (existing?.api_key_sealed ?? null),
+      api_key_sealed:
+        body.apiKey !== undefined ? this.box.seal(body.apiKey) : (existing?.api_key_sealed ?? null),
       api_key_last4: body.apiKey !== undefined ? body.apiKey.slice(-4) : (existing?.api_key_last4 ?? null),
       base_url: body.baseURL ?? existing?.base_url ?? null,
       updated_at: nowIso(),
     };
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('bot_provider_settings').where('bot_id', '=', botId).where('provider', '=', provider).execute();
+      await trx
+        .deleteFrom('bot_provider_settings')
+        .where('bot_id', '=', botId)
+        .where('provider', '=', provider)
+        .execute();
       await trx.insertInto('bot_provider_settings').values(row).execute();
     });
     return toSetting(row);
@@ -71,7 +86,11 @@ export class BotProviderService {
 
   /** Decrypted settings for the turn engine only. */
   async settingsFor(botId: string): Promise<Record<string, ProviderSettings>> {
-    const rows = await this.db.selectFrom('bot_provider_settings').selectAll().where('bot_id', '=', botId).execute();
+    const rows = await this.db
+      .selectFrom('bot_provider_settings')
+      .selectAll()
+      .where('bot_id', '=', botId)
+      .execute();
     const settings: Record<string, ProviderSettings> = {};
     for (const row of rows) {
       settings[row.provider] = {

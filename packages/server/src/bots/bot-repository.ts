@@ -9,7 +9,9 @@ export const toBot = (row: BotTable): Bot => ({
   icon: row.icon,
   color: row.color,
   systemPrompt: row.system_prompt,
-  models: row.utility_model ? { default: row.default_model, utility: row.utility_model } : { default: row.default_model },
+  models: row.utility_model
+    ? { default: row.default_model, utility: row.utility_model }
+    : { default: row.default_model },
   fallbackModels: JSON.parse(row.fallback_models) as string[],
   settings: JSON.parse(row.settings) as Bot['settings'],
   createdAt: row.created_at,
@@ -45,7 +47,12 @@ export class BotRepository {
   }
 
   async update(userId: string, botId: string, changes: Partial<BotTable>): Promise<void> {
-    await this.db.updateTable('bots').set(changes).where('id', '=', botId).where('user_id', '=', userId).execute();
+    await this.db
+      .updateTable('bots')
+      .set(changes)
+      .where('id', '=', botId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   async delete(userId: string, botId: string): Promise<boolean> {

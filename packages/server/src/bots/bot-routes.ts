@@ -4,7 +4,11 @@ import { principalOf } from '../auth/request-auth.ts';
 import { parseInput } from '../validation.ts';
 import type { BotService } from './bot-service.ts';
 
-export function registerBotRoutes(app: FastifyInstance, bots: BotService, authenticate: preHandlerHookHandler): void {
+export function registerBotRoutes(
+  app: FastifyInstance,
+  bots: BotService,
+  authenticate: preHandlerHookHandler,
+): void {
   const opts = { preHandler: authenticate };
   const userId = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 

@@ -19,7 +19,11 @@ export class ChatRepository {
   constructor(private readonly db: Db) {}
 
   listForBot(userId: string, botId: string, archived: ArchivedFilter): Promise<ChatTable[]> {
-    let query = this.db.selectFrom('chats').selectAll().where('user_id', '=', userId).where('bot_id', '=', botId);
+    let query = this.db
+      .selectFrom('chats')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('bot_id', '=', botId);
     if (archived !== 'all') query = query.where('archived', '=', archived === 'true' ? 1 : 0);
     return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').execute();
   }
@@ -34,7 +38,12 @@ export class ChatRepository {
   }
 
   async update(userId: string, chatId: string, changes: Partial<ChatTable>): Promise<void> {
-    await this.db.updateTable('chats').set(changes).where('id', '=', chatId).where('user_id', '=', userId).execute();
+    await this.db
+      .updateTable('chats')
+      .set(changes)
+      .where('id', '=', chatId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   async delete(userId: string, chatId: string): Promise<boolean> {

@@ -10,7 +10,11 @@ import { principalOf } from '../auth/request-auth.ts';
 import { parseInput } from '../validation.ts';
 import type { ChatService } from './chat-service.ts';
 
-export function registerChatRoutes(app: FastifyInstance, chats: ChatService, authenticate: preHandlerHookHandler): void {
+export function registerChatRoutes(
+  app: FastifyInstance,
+  chats: ChatService,
+  authenticate: preHandlerHookHandler,
+): void {
   const opts = { preHandler: authenticate };
   const userId = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 

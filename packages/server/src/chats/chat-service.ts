@@ -18,7 +18,17 @@ export function titleFromMessage(text: string): string {
 
 export function newChatRow(userId: string, botId: string, title: string, model: string | null): ChatTable {
   const now = nowIso();
-  return { id: newId(), user_id: userId, bot_id: botId, title, pinned: 0, archived: 0, model, created_at: now, updated_at: now };
+  return {
+    id: newId(),
+    user_id: userId,
+    bot_id: botId,
+    title,
+    pinned: 0,
+    archived: 0,
+    model,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 export class ChatService {

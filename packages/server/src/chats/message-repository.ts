@@ -18,10 +18,17 @@ export class MessageRepository {
   constructor(private readonly db: Db) {}
 
   /** One page, oldest first; `before` is a message id (ids are time-sortable). Uses the (chat_id, id) index. */
-  async page(chatId: string, limit: number, before?: string): Promise<{ rows: MessageTable[]; hasMore: boolean }> {
+  async page(
+    chatId: string,
+    limit: number,
+    before?: string,
+  ): Promise<{ rows: MessageTable[]; hasMore: boolean }> {
     let query = this.db.selectFrom('messages').selectAll().where('chat_id', '=', chatId);
     if (before) query = query.where('id', '<', before);
-    const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const hasMore = rows.length > limit;
     return { rows: rows.slice(0, limit).reverse(), hasMore };
   }

@@ -55,5 +55,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
 /** True when an error is a unique-constraint violation, on either database. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | undefined;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505';
+  return (
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.code === '23505'
+  );
 }

@@ -9,7 +9,10 @@ import { parseInput } from '../validation.ts';
 export function parseClientFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame {
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   if (buffer.length > LIMITS.frameBytes) {
-    throw new AppError('payload_too_large', `Frame is ${buffer.length} bytes; the limit is ${LIMITS.frameBytes}`);
+    throw new AppError(
+      'payload_too_large',
+      `Frame is ${buffer.length} bytes; the limit is ${LIMITS.frameBytes}`,
+    );
   }
   if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buffer);

@@ -39,7 +39,10 @@ export async function followTurn(
   // A turn is committed just before it is registered live: look in memory again after the query.
   if (named) live = deps.live.get(named.id);
   if (!follower.isFollowing(chatId)) {
-    follower.follow(chatId, deps.bus.subscribe(chatId, (event) => follower.deliver(event)));
+    follower.follow(
+      chatId,
+      deps.bus.subscribe(chatId, (event) => follower.deliver(event)),
+    );
   }
   if (live) {
     for (const event of live.eventsAfter(afterSeq)) follower.deliver(event);
@@ -55,6 +58,9 @@ export async function followTurn(
   }
   const message = await deps.turns.findMessage(turn.assistant_message_id);
   if (message) {
-    follower.send({ type: 'resync', payload: { chatId, turnId: turn.id, botId: turn.bot_id, message: toMessage(message) } });
+    follower.send({
+      type: 'resync',
+      payload: { chatId, turnId: turn.id, botId: turn.bot_id, message: toMessage(message) },
+    });
   }
 }

@@ -10,8 +10,8 @@ import type { TurnEngine } from '../turns/turn-engine.ts';
 import type { TurnRepository } from '../turns/turn-repository.ts';
 import { ClientConnection } from './client-connection.ts';
 import { parseClientFrame } from './frame-parser.ts';
-import { type FollowDeps, followTurn } from './turn-follower.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { type FollowDeps, followTurn } from './turn-follower.ts';
 
 export interface GatewayOptions {
   maxSocketsPerUser: number;
@@ -41,10 +41,15 @@ declare module 'fastify' {
 const FLOOD_CLOSE_AFTER = 100;
 
 /** Same-origin, or listed in CACHIBOT_ALLOWED_ORIGINS: an exact match, scheme and port included. */
-export function isAllowedOrigin(origin: string | undefined, host: string | undefined, secure: boolean, allowed: string[]): boolean {
+export function isAllowedOrigin(
+  origin: string | undefined,
+  host: string | undefined,
+  secure: boolean,
+  allowed: string[],
+): boolean {
   if (!origin || origin === 'null') return false;
   if (allowed.includes(origin)) return true;
-  return !!host && (origin === `${secure ? 'https' : 'http'}://${host}`);
+  return !!host && origin === `${secure ? 'https' : 'http'}://${host}`;
 }
 
 /** The WebSocket transport: frames in (validated), events out (per-socket, deduplicated), heartbeat. */
@@ -63,11 +68,15 @@ export class WsGateway {
   }
 
   register(app: FastifyInstance): void {
-    app.get('/ws', { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) }, (socket, request) => {
-      const principal = request.wsPrincipal;
-      if (principal) this.accept(socket, principal.userId, principal.sessionId);
-      else socket.close(1008, 'unauthorized');
-    });
+    app.get(
+      '/ws',
+      { websocket: true, preValidation: (request, reply) => this.authorizeUpgrade(request, reply) },
+      (socket, request) => {
+        const principal = request.wsPrincipal;
+        if (principal) this.accept(socket, principal.userId, principal.sessionId);
+        else socket.close(1008, 'unauthorized');
+      },
+    );
     this.stopListening = this.deps.auth.onSessionsEnded((ended) => {
       for (const connection of this.connections) {
         if (connection.userId !== ended.userId) continue;
@@ -103,7 +112,9 @@ export class WsGateway {
     }
     if (credentials.via === 'cookie') {
       const secure = request.protocol === 'https';
-      if (!isAllowedOrigin(request.headers.origin, request.headers.host, secure, this.options.allowedOrigins)) {
+      if (
+        !isAllowedOrigin(request.headers.origin, request.headers.host, secure, this.options.allowedOrigins)
+      ) {
         reply.code(403).send(toErrorBody(new AppError('forbidden', 'Origin not allowed')).body);
         return;
       }
@@ -158,7 +169,10 @@ export class WsGateway {
   private async handle(connection: ClientConnection, frame: ClientFrame, receivedAt: number): Promise<void> {
     switch (frame.type) {
       case 'ping':
-        connection.send({ type: 'pong', payload: frame.payload.ts === undefined ? {} : { ts: frame.payload.ts } });
+        connection.send({
+          type: 'pong',
+          payload: frame.payload.ts === undefined ? {} : { ts: frame.payload.ts },
+        });
         return;
       case 'chat': {
         const handle = await this.deps.engine.startChatTurn(connection.userId, frame.payload, receivedAt);
@@ -175,11 +189,21 @@ export class WsGateway {
           return;
         }
         const chat = await this.deps.chats.getOwnedRow(connection.userId, frame.payload.chatId);
-        await followTurn(connection, this.followDeps, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
+        await followTurn(
+          connection,
+          this.followDeps,
+          chat.id,
+          frame.payload.turnId,
+          frame.payload.afterSeq ?? 0,
+        );
         return;
       }
       case 'regenerate': {
-        const handle = await this.deps.engine.startRegenerateTurn(connection.userId, frame.payload, receivedAt);
+        const handle = await this.deps.engine.startRegenerateTurn(
+          connection.userId,
+          frame.payload,
+          receivedAt,
+        );
         await followTurn(connection, this.followDeps, handle.chatId, handle.turnId, 0);
         return;
       }
@@ -191,9 +215,14 @@ export class WsGateway {
   }
 
   private sendError(connection: ClientConnection, error: unknown, frame?: ClientFrame): void {
-    if (!AppError.isInstance(error)) this.deps.log.error({ err: error, userId: connection.userId }, 'frame handling failed');
+    if (!AppError.isInstance(error))
+      this.deps.log.error({ err: error, userId: connection.userId }, 'frame handling failed');
     const { body } = toErrorBody(error);
-    const clientMessageId = frame?.type === 'chat' || frame?.type === 'regenerate' ? frame.payload.clientMessageId : undefined;
-    connection.send({ type: 'error', payload: { ...body.error, ...(clientMessageId ? { clientMessageId } : {}) } });
+    const clientMessageId =
+      frame?.type === 'chat' || frame?.type === 'regenerate' ? frame.payload.clientMessageId : undefined;
+    connection.send({
+      type: 'error',
+      payload: { ...body.error, ...(clientMessageId ? { clientMessageId } : {}) },
+    });
   }
 }

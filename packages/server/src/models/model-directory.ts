@@ -1,8 +1,8 @@
 import type { ModelInfo, ModelsResponse } from '@cachibot/protocol';
 import type { LanguageModel } from 'ai';
+import type { ProviderSettings } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Catalogue } from './catalogue.ts';
-import type { ProviderSettings } from '../config.ts';
 import { createProviderAdapter, type ProviderAdapter } from './providers.ts';
 
 interface ProviderListing {
@@ -20,7 +20,9 @@ export interface DirectoryOptions {
 
 export function splitModelId(modelId: string): { provider: string; name: string } {
   const slash = modelId.indexOf('/');
-  return slash <= 0 ? { provider: '', name: modelId } : { provider: modelId.slice(0, slash), name: modelId.slice(slash + 1) };
+  return slash <= 0
+    ? { provider: '', name: modelId }
+    : { provider: modelId.slice(0, slash), name: modelId.slice(slash + 1) };
 }
 
 /**

@@ -9,7 +9,9 @@ export function costMicros(usage: Usage, pricing: Pricing | undefined): number |
   const cached = usage.cachedInputTokens ?? 0;
   const cachedPrice = pricing.cachedInputPerMTok ?? pricing.inputPerMTok;
   const uncached = Math.max(0, usage.inputTokens - cached);
-  return Math.round(uncached * pricing.inputPerMTok + cached * cachedPrice + usage.outputTokens * pricing.outputPerMTok);
+  return Math.round(
+    uncached * pricing.inputPerMTok + cached * cachedPrice + usage.outputTokens * pricing.outputPerMTok,
+  );
 }
 
 export const microsToUsd = (micros: number): number => micros / 1_000_000;

@@ -16,7 +16,11 @@ export const estimateTokens = (text: string): number => Math.ceil(text.length / 
  * newest first until the context window (minus room for the answer and the system prompt) is full.
  * `rows` are the chat's newest messages, newest first; the current user message is always kept.
  */
-export function buildHistory(rows: MessageTable[], currentUserMessageId: string, budget: HistoryBudget): ModelMessage[] {
+export function buildHistory(
+  rows: MessageTable[],
+  currentUserMessageId: string,
+  budget: HistoryBudget,
+): ModelMessage[] {
   const window = budget.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
   const reserve = budget.maxOutputTokens ?? Math.min(4096, Math.floor(window / 4));
   let remaining = window - reserve - estimateTokens(budget.systemPrompt);

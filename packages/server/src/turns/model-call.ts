@@ -1,4 +1,11 @@
-import { APICallError, type LanguageModel, type ModelMessage, NoSuchModelError, RetryError, streamText } from 'ai';
+import {
+  APICallError,
+  type LanguageModel,
+  type ModelMessage,
+  NoSuchModelError,
+  RetryError,
+  streamText,
+} from 'ai';
 import { AppError } from '../errors.ts';
 import { type AttemptResult, toFinishReason } from './turn-record.ts';
 
@@ -31,18 +38,37 @@ export function describeProviderError(error: unknown): { code: string; message: 
   const cause = RetryError.isInstance(error) ? error.lastError : error;
   if (cause instanceof FirstTokenTimeout) return { code: 'timeout', message: cause.message, retryable: true };
   if (AppError.isInstance(cause)) return { code: cause.code, message: cause.message, retryable: true };
-  if (NoSuchModelError.isInstance(cause)) return { code: 'unknown_model', message: 'The provider does not know this model', retryable: true };
+  if (NoSuchModelError.isInstance(cause))
+    return { code: 'unknown_model', message: 'The provider does not know this model', retryable: true };
   if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;
-    if (status === 429) return { code: 'rate_limited', message: 'The provider is rate limiting (HTTP 429)', retryable: true };
-    if (status === 404) return { code: 'unknown_model', message: 'The provider does not know this model (HTTP 404)', retryable: true };
-    if (status === 401 || status === 403) return { code: 'provider_auth', message: `The provider refused the API key (HTTP ${status})`, retryable: false };
-    if (status !== undefined && status >= 500) return { code: 'provider_error', message: `The provider failed (HTTP ${status})`, retryable: true };
-    if (status !== undefined) return { code: 'provider_error', message: `The provider rejected the request (HTTP ${status})`, retryable: false };
+    if (status === 429)
+      return { code: 'rate_limited', message: 'The provider is rate limiting (HTTP 429)', retryable: true };
+    if (status === 404)
+      return {
+        code: 'unknown_model',
+        message: 'The provider does not know this model (HTTP 404)',
+        retryable: true,
+      };
+    if (status === 401 || status === 403)
+      return {
+        code: 'provider_auth',
+        message: `The provider refused the API key (HTTP ${status})`,
+        retryable: false,
+      };
+    if (status !== undefined && status >= 500)
+      return { code: 'provider_error', message: `The provider failed (HTTP ${status})`, retryable: true };
+    if (status !== undefined)
+      return {
+        code: 'provider_error',
+        message: `The provider rejected the request (HTTP ${status})`,
+        retryable: false,
+      };
     return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable: true };
   }
   const name = cause instanceof Error ? cause.name : '';
-  if (name === 'TypeError' || name === 'FetchError') return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable: true };
+  if (name === 'TypeError' || name === 'FetchError')
+    return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable: true };
   return { code: 'provider_error', message: 'The provider stream failed', retryable: false };
 }
 
@@ -51,11 +77,19 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
   const startedAt = Date.now();
   const attemptAbort = new AbortController();
   const timeout = setTimeout(
-    () => attemptAbort.abort(new FirstTokenTimeout(`No first token within ${request.firstTokenTimeoutMs} ms`)),
+    () =>
+      attemptAbort.abort(new FirstTokenTimeout(`No first token within ${request.firstTokenTimeoutMs} ms`)),
     request.firstTokenTimeoutMs,
   );
   let producedText = false;
-  const result: ModelCallResult = { model: request.model, startedAt, endedAt: startedAt, producedText, cancelled: false, retryable: false };
+  const result: ModelCallResult = {
+    model: request.model,
+    startedAt,
+    endedAt: startedAt,
+    producedText,
+    cancelled: false,
+    retryable: false,
+  };
   try {
     const stream = streamText({
       model: request.languageModel,
@@ -83,8 +117,12 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
           inputTokens: usage.inputTokens ?? 0,
           outputTokens: usage.outputTokens ?? 0,
           totalTokens: usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
-          ...(usage.inputTokenDetails?.cacheReadTokens ? { cachedInputTokens: usage.inputTokenDetails.cacheReadTokens } : {}),
-          ...(usage.outputTokenDetails?.reasoningTokens ? { reasoningTokens: usage.outputTokenDetails.reasoningTokens } : {}),
+          ...(usage.inputTokenDetails?.cacheReadTokens
+            ? { cachedInputTokens: usage.inputTokenDetails.cacheReadTokens }
+            : {}),
+          ...(usage.outputTokenDetails?.reasoningTokens
+            ? { reasoningTokens: usage.outputTokenDetails.reasoningTokens }
+            : {}),
         };
         result.finishReason = toFinishReason(part.finishReason);
       } else if (part.type === 'error') {
@@ -98,7 +136,9 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
   } catch (error) {
     if (request.turnSignal.aborted) result.cancelled = true;
     else {
-      const described = describeProviderError(attemptAbort.signal.aborted ? attemptAbort.signal.reason : error);
+      const described = describeProviderError(
+        attemptAbort.signal.aborted ? attemptAbort.signal.reason : error,
+      );
       result.error = { code: described.code, message: described.message };
       result.retryable = described.retryable && !producedText;
     }

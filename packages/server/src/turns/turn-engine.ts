@@ -1,18 +1,18 @@
 import type { ChatFramePayload, Message, RegenerateFramePayload, TurnEvent } from '@cachibot/protocol';
+import { FailureLimiter } from '../auth/login-limiter.ts';
 import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { toChat } from '../chats/chat-repository.ts';
+import type { ChatService } from '../chats/chat-service.ts';
 import { newChatRow, titleFromMessage } from '../chats/chat-service.ts';
 import { type MessageRepository, toMessage } from '../chats/message-repository.ts';
-import type { ChatService } from '../chats/chat-service.ts';
 import type { ProviderSettings } from '../config.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { BotTable, ChatTable, MessageTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
-import { FailureLimiter } from '../auth/login-limiter.ts';
 import { AnswerPersister } from './answer-persister.ts';
 import { buildHistory } from './history.ts';
 import { LiveTurn, LiveTurnRegistry } from './live-turn.ts';
@@ -85,14 +85,19 @@ export class TurnEngine {
   }
 
   /** `receivedAt` is when the transport got the user's message: the start of the TTFT clock. */
-  async startChatTurn(userId: string, payload: ChatFramePayload, receivedAt = Date.now()): Promise<TurnHandle> {
+  async startChatTurn(
+    userId: string,
+    payload: ChatFramePayload,
+    receivedAt = Date.now(),
+  ): Promise<TurnHandle> {
     const { bots, chats, messages } = this.deps;
     const bot = await bots.getOwnedRow(userId, payload.botId);
     const chat = payload.chatId ? await chats.getOwnedRow(userId, payload.chatId) : undefined;
     if (chat && chat.bot_id !== bot.id) throw notFound('Chat');
     if (payload.replyToId !== undefined) {
       const parent = await messages.findById(payload.replyToId);
-      if (!chat || !parent || parent.user_id !== userId || parent.chat_id !== chat.id) throw notFound('Message');
+      if (!chat || !parent || parent.user_id !== userId || parent.chat_id !== chat.id)
+        throw notFound('Message');
     }
 
     const existing = await messages.findByClientId(userId, payload.clientMessageId);
@@ -101,7 +106,8 @@ export class TurnEngine {
     const modelRequested = payload.model ?? chat?.model ?? (await this.botDefaultModel(bot));
 
     const now = nowIso();
-    const chatRow: ChatTable = chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
+    const chatRow: ChatTable =
+      chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
     const turnId = newId();
     const userMessage: MessageTable = {
       id: newId(),
@@ -137,12 +143,22 @@ export class TurnEngine {
    * Answers an existing user message again (optionally with another model). The new answer is a sibling
    * of the earlier ones: same `parentId`. `messageId` may name the user message or one of its answers.
    */
-  async startRegenerateTurn(userId: string, payload: RegenerateFramePayload, receivedAt = Date.now()): Promise<TurnHandle> {
+  async startRegenerateTurn(
+    userId: string,
+    payload: RegenerateFramePayload,
+    receivedAt = Date.now(),
+  ): Promise<TurnHandle> {
     const { bots, chats, messages } = this.deps;
     const target = await messages.findById(payload.messageId);
     if (!target || target.user_id !== userId) throw notFound('Message');
-    const userMessage = target.role === 'user' ? target : target.parent_id ? await messages.findById(target.parent_id) : undefined;
-    if (!userMessage || userMessage.role !== 'user') throw new AppError('bad_request', 'This message answers nothing to regenerate');
+    const userMessage =
+      target.role === 'user'
+        ? target
+        : target.parent_id
+          ? await messages.findById(target.parent_id)
+          : undefined;
+    if (userMessage?.role !== 'user')
+      throw new AppError('bad_request', 'This message answers nothing to regenerate');
     const chat = await chats.getOwnedRow(userId, userMessage.chat_id);
     const bot = await bots.getOwnedRow(userId, chat.bot_id);
 
@@ -227,19 +243,34 @@ export class TurnEngine {
   }
 
   private checkCapacity(userId: string): void {
-    if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
+    if (this.shuttingDown)
+      throw new AppError('unavailable', 'The server is shutting down; try again in a moment');
     if (this.live.runningCountForUser(userId) >= this.options.maxConcurrentTurns) {
-      throw new AppError('rate_limited', `At most ${this.options.maxConcurrentTurns} answers may run at once`, undefined, 1);
+      throw new AppError(
+        'rate_limited',
+        `At most ${this.options.maxConcurrentTurns} answers may run at once`,
+        undefined,
+        1,
+      );
     }
     const wait = this.recentTurns.retryAfterSeconds(userId);
     if (wait > 0) {
-      throw new AppError('rate_limited', `At most ${this.options.turnsPerMinute} messages per minute`, undefined, wait);
+      throw new AppError(
+        'rate_limited',
+        `At most ${this.options.turnsPerMinute} messages per minute`,
+        undefined,
+        wait,
+      );
     }
   }
 
   private async botDefaultModel(bot: BotTable): Promise<string> {
     const model = bot.default_model || (await this.deps.models.defaultModel());
-    if (!model) throw new AppError('bad_request', 'No model is configured: set a provider key (see the README) or pick a model');
+    if (!model)
+      throw new AppError(
+        'bad_request',
+        'No model is configured: set a provider key (see the README) or pick a model',
+      );
     return model;
   }
 
@@ -390,7 +421,13 @@ export class TurnEngine {
       error = { code: 'internal', message: 'The answer failed because of an internal error' };
     }
     if (outcome !== 'error') error = undefined;
-    await this.finish(turn, persister, content, { modelRequested, attempts, status: outcome, error, timing: { receivedAt, firstTokenAt, endedAt: Date.now() } });
+    await this.finish(turn, persister, content, {
+      modelRequested,
+      attempts,
+      status: outcome,
+      error,
+      timing: { receivedAt, firstTokenAt, endedAt: Date.now() },
+    });
   }
 
   private attempt(
@@ -433,7 +470,12 @@ export class TurnEngine {
   }
 
   /** Persist first, then tell the clients: `done` carries the message exactly as stored. */
-  private async finish(turn: LiveTurn, persister: AnswerPersister, content: string, outcome: TurnOutcome): Promise<void> {
+  private async finish(
+    turn: LiveTurn,
+    persister: AnswerPersister,
+    content: string,
+    outcome: TurnOutcome,
+  ): Promise<void> {
     const metadata = buildMetadata(outcome, this.deps.models.catalogue);
     const messageId = turn.init.assistantMessageId;
     const stored = await this.deps.turns.findMessage(messageId);
@@ -451,7 +493,12 @@ export class TurnEngine {
     if (outcome.error) finalEvents.push(turn.record('error', outcome.error));
     finalEvents.push(turn.record('done', { message }));
     try {
-      await persister.finish(finalEvents, { content, status: outcome.status, metadata, updatedAt: message.updatedAt });
+      await persister.finish(finalEvents, {
+        content,
+        status: outcome.status,
+        metadata,
+        updatedAt: message.updatedAt,
+      });
     } catch (error) {
       this.deps.log.error({ err: error, turnId: turn.id }, 'persisting the final answer failed');
     }

@@ -76,7 +76,11 @@ export function buildMetadata(outcome: TurnOutcome, catalogue: Catalogue): Messa
     metadata.tokensPerSecond = Math.round((usage.outputTokens / (generationMs / 1000)) * 10) / 10;
   }
   metadata.finishReason =
-    outcome.status === 'cancelled' ? 'cancelled' : outcome.status === 'error' ? 'error' : (last?.finishReason ?? 'stop');
+    outcome.status === 'cancelled'
+      ? 'cancelled'
+      : outcome.status === 'error'
+        ? 'error'
+        : (last?.finishReason ?? 'stop');
   metadata.attempts = attempts.map(
     (attempt): Attempt => ({
       model: attempt.model,

@@ -44,19 +44,37 @@ export class TurnRepository {
     const now = nowIso();
     await this.db.transaction().execute(async (trx) => {
       await this.insertEvents(trx, turnId, events, now);
-      await trx.updateTable('messages').set({ content, updated_at: now }).where('id', '=', messageId).execute();
-      await trx.updateTable('turns').set({ last_seq: lastSeq, updated_at: now }).where('id', '=', turnId).execute();
+      await trx
+        .updateTable('messages')
+        .set({ content, updated_at: now })
+        .where('id', '=', messageId)
+        .execute();
+      await trx
+        .updateTable('turns')
+        .set({ last_seq: lastSeq, updated_at: now })
+        .where('id', '=', turnId)
+        .execute();
     });
   }
 
-  async finishTurn(turnId: string, messageId: string, events: TurnEvent[], answer: FinalAnswer): Promise<void> {
+  async finishTurn(
+    turnId: string,
+    messageId: string,
+    events: TurnEvent[],
+    answer: FinalAnswer,
+  ): Promise<void> {
     const now = answer.updatedAt;
     const lastSeq = events[events.length - 1]?.payload.seq;
     await this.db.transaction().execute(async (trx) => {
       await this.insertEvents(trx, turnId, events, now);
       await trx
         .updateTable('messages')
-        .set({ content: answer.content, status: answer.status, metadata: JSON.stringify(answer.metadata), updated_at: now })
+        .set({
+          content: answer.content,
+          status: answer.status,
+          metadata: JSON.stringify(answer.metadata),
+          updated_at: now,
+        })
         .where('id', '=', messageId)
         .execute();
       const turnStatus = answer.status === 'streaming' ? 'error' : answer.status;
@@ -82,11 +100,20 @@ export class TurnRepository {
   }
 
   findTurnByAssistantMessage(assistantMessageId: string): Promise<TurnTable | undefined> {
-    return this.db.selectFrom('turns').selectAll().where('assistant_message_id', '=', assistantMessageId).executeTakeFirst();
+    return this.db
+      .selectFrom('turns')
+      .selectAll()
+      .where('assistant_message_id', '=', assistantMessageId)
+      .executeTakeFirst();
   }
 
   latestTurnOfChat(chatId: string): Promise<TurnTable | undefined> {
-    return this.db.selectFrom('turns').selectAll().where('chat_id', '=', chatId).orderBy('id', 'desc').executeTakeFirst();
+    return this.db
+      .selectFrom('turns')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
   }
 
   async loadEvents(turnId: string, afterSeq: number): Promise<TurnEvent[]> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { toErrorBody, notFound } from '../errors.ts';
+import { notFound, toErrorBody } from '../errors.ts';
 
 const BUILT_WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
@@ -21,7 +21,9 @@ export async function registerWebRoutes(app: FastifyInstance, webDir = BUILT_WEB
   else app.get('/', async (_request, reply) => reply.type('text/html').send(PLACEHOLDER));
 
   // The app's "configure a provider" hint links here: the README, whatever host this runs on.
-  app.get('/README.md', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(await readFile(README, 'utf8')));
+  app.get('/README.md', async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send(await readFile(README, 'utf8')),
+  );
 
   app.setNotFoundHandler((request, reply) => {
     const isApi = request.url.startsWith('/api') || request.url.startsWith('/ws');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { type CachibotApp, buildApp } from '../../src/app.ts';
+import { buildApp, type CachibotApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';

@@ -31,12 +31,17 @@ export async function startTurn(
 ): Promise<{ turnId: string; chatId: string }> {
   const id = payload.clientMessageId ?? clientMessageId();
   ws.send('chat', { ...payload, clientMessageId: id });
-  const started = ws.waitFor('turn_started', (event) => event.payload.userMessage.content === payload.message);
-  const failed = ws.waitFor('error', (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id).then(
-    (event) => {
-      throw Object.assign(new Error(`chat refused: ${event.payload.code} ${event.payload.message}`), { code: event.payload.code });
-    },
+  const started = ws.waitFor(
+    'turn_started',
+    (event) => event.payload.userMessage.content === payload.message,
   );
+  const failed = ws
+    .waitFor('error', (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id)
+    .then((event) => {
+      throw Object.assign(new Error(`chat refused: ${event.payload.code} ${event.payload.message}`), {
+        code: event.payload.code,
+      });
+    });
   const event = await Promise.race([started, failed]);
   return { turnId: event.payload.turnId, chatId: event.payload.chatId };
 }

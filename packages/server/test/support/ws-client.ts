@@ -4,7 +4,8 @@ import WebSocket from 'ws';
 /** A WebSocket test client that records every event and can wait for one. */
 export class WsClient {
   readonly events: ServerEvent[] = [];
-  private waiters: { predicate: (event: ServerEvent) => boolean; resolve: (event: ServerEvent) => void }[] = [];
+  private waiters: { predicate: (event: ServerEvent) => boolean; resolve: (event: ServerEvent) => void }[] =
+    [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
@@ -23,7 +24,9 @@ export class WsClient {
       const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}`, ...headers } });
       socket.once('open', () => resolve(new WsClient(socket)));
       socket.once('error', reject);
-      socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`upgrade refused: ${response.statusCode}`)),
+      );
     });
   }
 
@@ -41,7 +44,8 @@ export class WsClient {
     predicate: (event: Extract<ServerEvent, { type: T }>) => boolean = () => true,
     timeoutMs = 10_000,
   ): Promise<Extract<ServerEvent, { type: T }>> {
-    const matches = (event: ServerEvent) => event.type === type && predicate(event as Extract<ServerEvent, { type: T }>);
+    const matches = (event: ServerEvent) =>
+      event.type === type && predicate(event as Extract<ServerEvent, { type: T }>);
     const seen = this.events.find(matches);
     if (seen) return Promise.resolve(seen as Extract<ServerEvent, { type: T }>);
     return new Promise((resolve, reject) => {
@@ -60,7 +64,9 @@ export class WsClient {
   turnEvents(turnId: string): TurnEvent[] {
     return this.events.filter(
       (event): event is TurnEvent =>
-        event.type !== 'resync' && (event.payload as { turnId?: string; seq?: number }).turnId === turnId && 'seq' in event.payload,
+        event.type !== 'resync' &&
+        (event.payload as { turnId?: string; seq?: number }).turnId === turnId &&
+        'seq' in event.payload,
     );
   }
 
