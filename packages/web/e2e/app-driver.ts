@@ -12,7 +12,8 @@ export async function signIn(page: Page, credentials: { username: string; passwo
   await form.getByLabel('Username').fill(credentials.username);
   await form.getByLabel('Password').fill(credentials.password);
   await form.locator('button[type=submit]').click();
-  await page.getByTestId('bot-list').waitFor();
+  // Attached, not visible: on narrow screens the sidebar is folded away.
+  await page.getByTestId('bot-list').waitFor({ state: 'attached' });
 }
 
 export async function waitForConnection(
@@ -63,4 +64,48 @@ export async function readMessageInfo(answer: Locator): Promise<Record<string, s
       ]),
     );
   return Object.fromEntries(rows);
+}
+
+/** Creates a bot through the editor (new-bot-button); the app then shows the bot's new-chat draft. */
+export async function createBot(page: Page, bot: { name: string; defaultModel?: string }): Promise<void> {
+  await page.getByTestId('new-bot-button').click();
+  const editor = page.getByTestId('bot-editor');
+  await editor.getByLabel('Name', { exact: true }).fill(bot.name);
+  if (bot.defaultModel !== undefined) await editor.getByLabel('Default model').fill(bot.defaultModel);
+  await editor.getByTestId('save-bot-button').click();
+  await editor.waitFor({ state: 'detached' });
+  await page
+    .locator('[data-testid=bot-item]:has(button[aria-current=true])', { hasText: bot.name })
+    .waitFor({ state: 'attached' });
+}
+
+/** Selects a bot in the sidebar by name. */
+export async function selectBot(page: Page, name: string): Promise<void> {
+  await page.getByTestId('bot-item').filter({ hasText: name }).locator('.entity-main').click();
+}
+
+/** Starts a new chat (the bot's draft: the chat is created by its first message). */
+export async function startNewChat(page: Page): Promise<void> {
+  await page.getByTestId('new-chat-button').click();
+  await page
+    .getByTestId('chat-title')
+    .filter({ hasText: /^New chat with / })
+    .waitFor();
+}
+
+/** The model the composer's picker shows: a `provider/model` id, or `''` for the bot default. */
+export async function pickedModel(page: Page): Promise<string> {
+  return (await page.getByTestId('model-select').getAttribute('data-model-id')) ?? '';
+}
+
+/** The rendered text of an answer bubble (its Markdown body), without footer or notes. */
+export async function answerText(answer: Locator): Promise<string> {
+  const body = answer.locator('.markdown');
+  return (await body.count()) > 0 ? ((await body.textContent()) ?? '') : '';
+}
+
+/** The id of the chat shown, from the URL (`#/bots/<botId>/chats/<chatId>`), or null for a draft. */
+export function currentChatId(page: Page): string | null {
+  const match = /\/chats\/([^/]+)$/.exec(new URL(page.url()).hash);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
 }

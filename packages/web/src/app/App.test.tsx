@@ -96,7 +96,13 @@ describe('App', () => {
         turnEvent(
           'turn_started',
           { ...fields, seq: 1 },
-          { userMessage, assistantMessageId: 'am', model: 'openai/gpt-4o-mini', chat, clientMessageId: clientMessageId ?? '' },
+          {
+            userMessage,
+            assistantMessageId: 'am',
+            model: 'openai/gpt-4o-mini',
+            chat,
+            clientMessageId: clientMessageId ?? '',
+          },
         ),
       );
       socket?.emit(
