@@ -380,7 +380,7 @@ ${table(
   ]),
 )}
 
-Over the whole run the database holds ${num(r.database.eventRowsPerTurn, 2)} \`turn_events\` rows per turn (${num(r.database.textDeltaRowsPerTurn, 2)} of them \`text_delta\`), ${num(r.database.eventPayloadBytesPerTurn)} bytes of event JSON per turn.
+Over the whole run the database holds ${num(r.database.eventRowsPerTurn, 2)} \`turn_events\` rows per turn (${num(r.database.textDeltaRowsPerTurn, 2)} of them text rows, \`text_delta\` or \`text_run\`), ${num(r.database.eventPayloadBytesPerTurn)} bytes of event JSON per turn.
 
 ${notes(file)}
 `;

@@ -1,6 +1,6 @@
 // Preloaded into the server child (`--import`) by the persistence scenario only: counts the SQL the
-// server runs through better-sqlite3, by kind and table, and the rows each write changed. Kysely's
-// SQLite driver prepares every statement it executes, so prepares = executions. On SIGUSR2 the
+// server runs through better-sqlite3, by kind and table, and the rows each write changed. The server
+// reuses prepared statements, so executions are counted on the statement (run/all/get). On SIGUSR2 the
 // counts are written to BENCH_SQL_COUNTS_FILE; the bench reads the difference around a window.
 import { renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,8 +13,9 @@ export interface SqlCounts {
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3') as {
-  prototype: { prepare(sql: string): { run: (...args: unknown[]) => { changes: number } } };
+  prototype: { prepare(sql: string): Statement };
 };
+type Statement = Record<'run' | 'all' | 'get', (...args: unknown[]) => unknown>;
 const counts: SqlCounts = { snapshot: 0, statements: {}, rowsChanged: {} };
 
 function kindOf(sql: string): string {
@@ -28,12 +29,16 @@ const prepare = Database.prototype.prepare;
 Database.prototype.prepare = function countedPrepare(this: unknown, sql: string) {
   const statement = prepare.call(this, sql);
   const kind = kindOf(sql);
-  counts.statements[kind] = (counts.statements[kind] ?? 0) + 1;
-  if (kind.startsWith('insert') || kind.startsWith('update') || kind.startsWith('delete')) {
-    const run = statement.run;
-    statement.run = (...args: unknown[]) => {
-      const result = run.apply(statement, args);
-      counts.rowsChanged[kind] = (counts.rowsChanged[kind] ?? 0) + result.changes;
+  const writes = kind.startsWith('insert') || kind.startsWith('update') || kind.startsWith('delete');
+  for (const method of ['run', 'all', 'get'] as const) {
+    const original = statement[method];
+    statement[method] = (...args: unknown[]) => {
+      counts.statements[kind] = (counts.statements[kind] ?? 0) + 1;
+      const result = original.apply(statement, args);
+      if (writes && method === 'run') {
+        const { changes } = result as { changes: number };
+        counts.rowsChanged[kind] = (counts.rowsChanged[kind] ?? 0) + changes;
+      }
       return result;
     };
   }

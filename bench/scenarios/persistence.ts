@@ -199,7 +199,7 @@ export async function runPersistence(
     .prepare(
       `select (select count(*) from turns) as turns, (select count(*) from turn_events) as events,
               (select sum(length(payload)) from turn_events) as payloadBytes,
-              (select count(*) from turn_events where type = 'text_delta') as textDeltas`,
+              (select count(*) from turn_events where type in ('text_delta', 'text_run')) as textDeltas`,
     )
     .get() as { turns: number; events: number; payloadBytes: number; textDeltas: number };
   db.close();
@@ -217,7 +217,7 @@ export async function runPersistence(
     },
     targets: [],
     notes: [
-      'Method: the server child is started with a preload (bench/lib/sqlite-counter.ts) that wraps better-sqlite3’s `prepare`; Kysely prepares every statement it runs, so this counts executed statements by kind and table, and the rows each write changed. Transactions = `begin` statements. SIGUSR2 makes the child dump its counts; the bench takes the difference around each phase and divides by the turns completed in it (every turn started is awaited, so the division is exact).',
+      'Method: the server child is started with a preload (bench/lib/sqlite-counter.ts) that wraps every statement better-sqlite3 prepares (the server keeps prepared statements and reuses them), counting each execution (`run`, `all`, `get`) by kind and table, and the rows each write changed. Transactions = `begin` statements. SIGUSR2 makes the child dump its counts; the bench takes the difference around each phase and divides by the turns completed in it (every turn started is awaited, so the division is exact).',
       '`PRAGMA data_version` was not used: it only tells that another connection committed, not how many times.',
       'Event batches per turn = transactions − 1 (the turn’s creation is one transaction; every other one is an event batch: appendBatch or the final finishTurn).',
       'Disk bytes per turn = growth of cachibot.db + -wal + -shm over the phase ÷ turns (the WAL file is reused after checkpoints, so this is a lower bound).',

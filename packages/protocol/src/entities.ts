@@ -24,6 +24,20 @@ export const BotSchema = z.object({
 });
 export type Bot = z.infer<typeof BotSchema>;
 
+/**
+ * What a chat has cost so far, kept by the server as answers finish: every message (user and
+ * assistant, all siblings), the tokens and the cost of every answer. `unpricedAnswers` counts answers
+ * whose price was unknown (their cost is not in `costUsd`).
+ */
+export const ChatTotalsSchema = z.object({
+  messages: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  unpricedAnswers: z.number().int().nonnegative(),
+});
+export type ChatTotals = z.infer<typeof ChatTotalsSchema>;
+
 export const ChatSchema = z.object({
   id: IdSchema,
   botId: IdSchema,
@@ -33,6 +47,7 @@ export const ChatSchema = z.object({
   model: z.string().nullable(),
   createdAt: IsoDateSchema,
   updatedAt: IsoDateSchema,
+  totals: ChatTotalsSchema,
 });
 export type Chat = z.infer<typeof ChatSchema>;
 

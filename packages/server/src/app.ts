@@ -67,7 +67,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ],
           },
     bodyLimit: LIMITS.bodyBytes,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     // The router's own errors (bad percent-encoding, over-long ids) answer in the contract's shape too.
     frameworkErrors: (error, _request, reply) => {
       const known = toKnownError(error) ?? new AppError('bad_request', 'Malformed request URL');

@@ -16,7 +16,6 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   CACHIBOT_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
-  REDIS_URL: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
@@ -49,6 +48,7 @@ const EnvSchema = z.object({
   CACHIBOT_MODELS_TTL_MS: intFrom(5 * 60_000),
   CACHIBOT_DISCOVERY_TIMEOUT_MS: intFrom(2_000),
   CACHIBOT_WEB_DIR: optionalString,
+  CACHIBOT_TRUST_PROXY: optionalString,
   CACHIBOT_MODEL_DIRS: optionalString,
   CACHIBOT_LOCAL_MODELS_LOADED: z.coerce.number().int().min(1).default(2),
   CACHIBOT_LOCAL_CONTEXT_SIZE: z.coerce.number().int().min(64).default(2048),
@@ -66,7 +66,6 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
-  redisUrl?: string;
   logLevel: string;
   /** Provider id → settings, only for providers that are configured (key or base URL present). */
   providers: Record<string, ProviderSettings>;
@@ -75,6 +74,11 @@ export interface Config {
   secretKey?: string;
   allowedOrigins: string[];
   webDir?: string;
+  /**
+   * Behind a reverse proxy that terminates TLS: which proxies to trust for X-Forwarded-* (so the
+   * session cookie gets `Secure` and origins compare as https). false = none (direct connections).
+   */
+  trustProxy: boolean | string;
   limits: {
     maxConcurrentTurns: number;
     maxSockets: number;
@@ -120,8 +124,16 @@ function providerSettings(env: Env): Record<string, ProviderSettings> {
   add('mistral', { apiKey: env.MISTRAL_API_KEY }, !!env.MISTRAL_API_KEY);
   add('deepseek', { apiKey: env.DEEPSEEK_API_KEY }, !!env.DEEPSEEK_API_KEY);
   add('xai', { apiKey: env.XAI_API_KEY }, !!env.XAI_API_KEY);
-  add('lmstudio', { baseURL: env.LMSTUDIO_BASE_URL }, !!env.LMSTUDIO_BASE_URL);
+  // LM Studio's local server, like Ollama: on by default at its usual address, available when it answers.
+  add('lmstudio', { baseURL: env.LMSTUDIO_BASE_URL ?? 'http://127.0.0.1:1234/v1' }, true);
   return providers;
+}
+
+/** `true` (any proxy) or comma-separated addresses/CIDRs of trusted proxies (`loopback` = 127.0.0.1/8, ::1). */
+function parseTrustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return value;
 }
 
 /** Reads the environment once; domain code receives the resulting object, never `process.env`. */
@@ -139,7 +151,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     dataDir: path.resolve(env.CACHIBOT_DATA_DIR),
     databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
     providers: providerSettings(env),
     defaultModel: env.CACHIBOT_DEFAULT_MODEL,
@@ -149,6 +160,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .map((origin) => origin.trim())
       .filter(Boolean),
     webDir: env.CACHIBOT_WEB_DIR,
+    trustProxy: parseTrustProxy(env.CACHIBOT_TRUST_PROXY),
     limits: {
       maxConcurrentTurns: env.CACHIBOT_MAX_CONCURRENT_TURNS,
       maxSockets: env.CACHIBOT_MAX_SOCKETS,

@@ -110,3 +110,33 @@ describe('accounts and sessions', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('behind a TLS-terminating reverse proxy', () => {
+  const login = (url: string) =>
+    fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
+    });
+
+  it('marks the session cookie Secure only when the proxy is trusted (CACHIBOT_TRUST_PROXY)', async () => {
+    const trusted = await startServer({ env: { CACHIBOT_TRUST_PROXY: 'loopback' } });
+    const direct = await startServer();
+    try {
+      for (const each of [trusted, direct]) await setupAdmin(each.url);
+      const viaProxy = await login(trusted.url);
+      expect(viaProxy.status).toBe(200);
+      expect(viaProxy.headers.get('set-cookie') ?? '').toMatch(/;\s*Secure/i);
+      // Without the setting a client cannot claim https by sending the header itself.
+      const spoofed = await login(direct.url);
+      expect(spoofed.status).toBe(200);
+      expect(spoofed.headers.get('set-cookie') ?? '').toMatch(/cachibot_session=/);
+      expect(spoofed.headers.get('set-cookie') ?? '').not.toMatch(/;\s*Secure/i);
+    } finally {
+      for (const each of [trusted, direct]) {
+        await each.stop();
+        removeDir(each.dataDir);
+      }
+    }
+  });
+});

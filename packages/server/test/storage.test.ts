@@ -1,5 +1,6 @@
 import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TurnRepository } from '../src/turns/turn-repository.ts';
 import { type ApiClient, createUser, setupAdmin } from './support/api-client.ts';
 import { createPgSchema, removeDir, startServer, type TestServer } from './support/server.ts';
 import { sendAndWait } from './support/turns.ts';
@@ -55,6 +56,77 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
       expect(stored[1].content).toBe(expectedText(10 + i));
       expect(stored[1].metadata.usage.outputTokens).toBe(10 + i);
     }
+  });
+
+  it('logs a batch of text deltas as one row and replays any suffix of the turn exactly', async () => {
+    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const ws = await WsClient.connect(server.wsUrl, admin.token as string);
+    // A paced answer spans several batches (the test server persists every 50 ms).
+    const turn = await sendAndWait(ws, { botId, message: 'Runs [[double tokens=60 delay=3]]' });
+    await ws.close();
+    const { db } = server.cachibot.database;
+    const rows = await db
+      .selectFrom('turn_events')
+      .select(['seq', 'end_seq', 'type'])
+      .where('turn_id', '=', turn.turnId)
+      .orderBy('seq')
+      .execute();
+    // Rows cover seq 1..last without gaps or overlaps, far fewer rows than events.
+    expect(rows[0]?.seq).toBe(1);
+    rows.forEach((row, i) => {
+      if (i > 0) expect(row.seq).toBe((rows[i - 1]?.end_seq ?? 0) + 1);
+    });
+    expect(rows.at(-1)?.end_seq).toBe(turn.events.length);
+    expect(rows.length).toBeLessThan(turn.events.length / 2);
+    expect(rows.some((row) => row.type === 'text_run' && row.end_seq > row.seq)).toBe(true);
+    const repository = new TurnRepository(db);
+    for (let afterSeq = 0; afterSeq <= turn.events.length; afterSeq++) {
+      expect(await repository.loadEvents(turn.turnId, afterSeq)).toEqual(turn.events.slice(afterSeq));
+    }
+  });
+
+  it("keeps each chat's totals: messages, tokens and cost of every answer, unpriced ones counted apart", async () => {
+    const botId = (await admin.get('/api/bots')).body.bots[0].id;
+    const ws = await WsClient.connect(server.wsUrl, admin.token as string);
+    const first = await sendAndWait(ws, {
+      botId,
+      message: 'One [[double tokens=7]]',
+      model: 'openai/gpt-4o-mini',
+    });
+    const started = ws.turnEvents(first.turnId).find((event) => event.type === 'turn_started');
+    expect(started?.type === 'turn_started' && started.payload.chat.totals.messages).toBe(2);
+    const { chatId } = first;
+    const second = await sendAndWait(ws, {
+      botId,
+      chatId,
+      message: 'Two [[double tokens=5]]',
+      model: 'openai/gpt-4o-mini',
+    });
+    // A model the catalogue does not price: its tokens count, its cost is unknown.
+    const third = await sendAndWait(ws, {
+      botId,
+      chatId,
+      message: 'Three [[double tokens=3]]',
+      model: 'openai/house-model-without-a-price',
+    });
+    await ws.close();
+    expect(third.done.metadata.costUsd).toBeUndefined();
+    const answers = [first.done, second.done, third.done];
+    const chat = (await admin.get(`/api/chats/${chatId}`)).body;
+    expect(chat.totals).toMatchObject({
+      messages: 6,
+      inputTokens: answers.reduce((sum, m) => sum + (m.metadata.usage?.inputTokens ?? 0), 0),
+      outputTokens: 15,
+      unpricedAnswers: 1,
+    });
+    const cost = (first.done.metadata.costUsd ?? 0) + (second.done.metadata.costUsd ?? 0);
+    expect(cost).toBeGreaterThan(0);
+    expect(chat.totals.costUsd).toBeCloseTo(cost, 9);
+    // The list carries the same totals.
+    const listed = (await admin.get(`/api/bots/${botId}/chats`)).body.chats.find(
+      (c: { id: string }) => c.id === chatId,
+    );
+    expect(listed.totals).toEqual(chat.totals);
   });
 
   it('creates, reads, updates and deletes a bot', async () => {

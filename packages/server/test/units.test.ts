@@ -204,3 +204,55 @@ describe('small rules', () => {
     expect(limiter.retryAfterSeconds('ip')).toBe(0);
   });
 });
+
+describe('the SQLite statement cache', () => {
+  it('reuses a prepared statement per SQL text, keeps the most recent ones, and still answers', async () => {
+    const SQLite = (await import('better-sqlite3')).default;
+    const { withStatementCache } = await import('../src/db/statement-cache.ts');
+    const file = new SQLite(':memory:');
+    const prepared: string[] = [];
+    const prepare = file.prepare.bind(file);
+    file.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    }) as typeof file.prepare;
+    const cached = withStatementCache(file, 2);
+    const one = cached.prepare('select 1 as n');
+    expect(cached.prepare('select 1 as n')).toBe(one);
+    expect(one.all([])).toEqual([{ n: 1 }]);
+    cached.prepare('select 2 as n');
+    cached.prepare('select 1 as n'); // most recent again
+    cached.prepare('select 3 as n'); // evicts "select 2", the least recently used
+    cached.prepare('select 1 as n');
+    cached.prepare('select 2 as n');
+    expect(prepared).toEqual(['select 1 as n', 'select 2 as n', 'select 3 as n', 'select 2 as n']);
+    cached.close();
+  });
+});
+
+describe("a finished answer's share of its chat's totals", () => {
+  it('adds tokens always, cost in micro-dollars when priced, and counts unpriced answers with tokens', async () => {
+    const { answerTotals } = await import('../src/db/migrations.ts');
+    const usage = { inputTokens: 120, outputTokens: 30, totalTokens: 150 };
+    expect(answerTotals({ usage, costUsd: 0.000123 })).toEqual({
+      input_tokens: 120,
+      output_tokens: 30,
+      cost_micros: 123,
+      unpriced_answers: 0,
+    });
+    expect(answerTotals({ usage })).toEqual({
+      input_tokens: 120,
+      output_tokens: 30,
+      cost_micros: 0,
+      unpriced_answers: 1,
+    });
+    // An answer that failed before any token costs nothing and is not "unpriced".
+    expect(answerTotals({})).toEqual({
+      input_tokens: 0,
+      output_tokens: 0,
+      cost_micros: 0,
+      unpriced_answers: 0,
+    });
+    expect(answerTotals({ usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 }).cost_micros).toBe(0);
+  });
+});

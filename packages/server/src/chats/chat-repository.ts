@@ -11,6 +11,14 @@ export const toChat = (row: ChatTable): Chat => ({
   model: row.model,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  // bigint columns may come back as strings on PostgreSQL
+  totals: {
+    messages: Number(row.message_count),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    costUsd: Number(row.cost_micros) / 1_000_000,
+    unpricedAnswers: Number(row.unpriced_answers),
+  },
 });
 
 export type ArchivedFilter = 'true' | 'false' | 'all';

@@ -28,6 +28,11 @@ export function newChatRow(userId: string, botId: string, title: string, model: 
     model,
     created_at: now,
     updated_at: now,
+    message_count: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_micros: 0,
+    unpriced_answers: 0,
   };
 }
 

@@ -2,6 +2,9 @@ import type { Message, MessageMetadata } from '@cachibot/protocol';
 import type { Db } from '../db/database.ts';
 import type { MessageTable } from '../db/schema.ts';
 
+/** What building the model's history reads of a message. */
+export type HistoryRow = Pick<MessageTable, 'id' | 'role' | 'content' | 'parent_id'>;
+
 export const toMessage = (row: MessageTable): Message => ({
   id: row.id,
   chatId: row.chat_id,
@@ -37,10 +40,11 @@ export class MessageRepository {
    * The newest messages of a chat up to and including `uptoId`, newest first: the raw material for a
    * model's history (a regenerated answer must not see what was said after its question).
    */
-  latest(chatId: string, uptoId: string, limit: number): Promise<MessageTable[]> {
+  /** The newest messages up to `uptoId`, newest first, with only what the model's history needs. */
+  historyRows(chatId: string, uptoId: string, limit: number): Promise<HistoryRow[]> {
     return this.db
       .selectFrom('messages')
-      .selectAll()
+      .select(['id', 'role', 'content', 'parent_id'])
       .where('chat_id', '=', chatId)
       .where('id', '<=', uptoId)
       .orderBy('id', 'desc')

@@ -122,7 +122,83 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('bot_provider_settings').ifExists().execute();
     },
   },
+  '0003_turn_event_runs': {
+    // Consecutive text_delta events of one batch are stored as one row spanning seq..end_seq.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('turn_events')
+        .addColumn('end_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update turn_events set end_seq = seq`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`delete from turn_events where type = 'text_run'`.execute(db);
+      await db.schema.alterTable('turn_events').dropColumn('end_seq').execute();
+    },
+  },
+  '0004_chat_totals': {
+    async up(db: Kysely<unknown>) {
+      for (const column of [
+        'message_count',
+        'input_tokens',
+        'output_tokens',
+        'cost_micros',
+        'unpriced_answers',
+      ]) {
+        await db.schema
+          .alterTable('chats')
+          .addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+      // Existing chats: count their messages and add up their answers' usage and cost.
+      await sql`update chats set message_count = (select count(*) from messages where messages.chat_id = chats.id)`.execute(
+        db,
+      );
+      const answers = await sql<{ chat_id: string; metadata: string }>`
+        select chat_id, metadata from messages where role = 'assistant'`.execute(db);
+      const totals = new Map<string, ReturnType<typeof answerTotals>>();
+      for (const row of answers.rows) {
+        const add = answerTotals(JSON.parse(row.metadata));
+        const sum = totals.get(row.chat_id) ?? answerTotals({});
+        for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += add[key];
+        totals.set(row.chat_id, sum);
+      }
+      for (const [chatId, sum] of totals) {
+        await sql`update chats set input_tokens = ${sum.input_tokens}, output_tokens = ${sum.output_tokens},
+          cost_micros = ${sum.cost_micros}, unpriced_answers = ${sum.unpriced_answers} where id = ${chatId}`.execute(
+          db,
+        );
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      for (const column of [
+        'message_count',
+        'input_tokens',
+        'output_tokens',
+        'cost_micros',
+        'unpriced_answers',
+      ]) {
+        await db.schema.alterTable('chats').dropColumn(column).execute();
+      }
+    },
+  },
 };
+
+/** What one finished answer adds to its chat's totals. */
+export function answerTotals(metadata: {
+  usage?: { inputTokens?: number; outputTokens?: number };
+  costUsd?: number;
+}): { input_tokens: number; output_tokens: number; cost_micros: number; unpriced_answers: number } {
+  const input = metadata.usage?.inputTokens ?? 0;
+  const output = metadata.usage?.outputTokens ?? 0;
+  const priced = metadata.costUsd !== undefined;
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    cost_micros: priced ? Math.round((metadata.costUsd as number) * 1_000_000) : 0,
+    unpriced_answers: !priced && input + output > 0 ? 1 : 0,
+  };
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

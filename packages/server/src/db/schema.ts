@@ -44,6 +44,12 @@ export interface ChatTable {
   model: string | null;
   created_at: string;
   updated_at: string;
+  /** Running totals, updated in the same transactions that store messages and finished answers. */
+  message_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+  unpriced_answers: number;
 }
 
 export interface MessageTable {
@@ -76,7 +82,11 @@ export interface TurnTable {
 
 export interface TurnEventTable {
   turn_id: string;
+  /** The event's seq; for a `text_run` row, the first seq it holds. */
   seq: number;
+  /** The last seq the row holds: equal to `seq` for one event, more for a `text_run`. */
+  end_seq: number;
+  /** An event type, or `text_run`: consecutive text_delta events stored as one row. */
   type: string;
   payload: string; // JSON
   created_at: string;

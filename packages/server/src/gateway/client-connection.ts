@@ -3,6 +3,20 @@ import type { WebSocket } from 'ws';
 
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+/** The TCP socket under a `ws` WebSocket (not public API, hence optional). */
+type Corkable = { cork(): void; uncork(): void };
+
+/** One event object goes to every follower: serialize it once, not once per socket. */
+const serialized = new WeakMap<object, string>();
+function serialize(event: ServerEvent): string {
+  let text = serialized.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    serialized.set(event, text);
+  }
+  return text;
+}
+
 /**
  * One socket's view of the world: which chats it follows and the last seq it got per turn, so that a
  * replay overlapping live delivery never sends an event twice.
@@ -11,6 +25,7 @@ export class ClientConnection {
   private readonly lastSeq = new Map<string, number>();
   private readonly subscriptions = new Map<string, () => void>();
   private pongTimer: NodeJS.Timeout | undefined;
+  private tick: 'idle' | 'sent' | 'corked' = 'idle';
 
   constructor(
     readonly socket: WebSocket,
@@ -25,7 +40,27 @@ export class ClientConnection {
       this.socket.terminate();
       return;
     }
-    this.socket.send(JSON.stringify(event));
+    this.batchTick();
+    this.socket.send(serialize(event));
+  }
+
+  /**
+   * One syscall per frame was the top cost under load. The first frame of a tick leaves at once (the
+   * first token is never held back); later frames of the same tick are corked and leave together.
+   */
+  private batchTick(): void {
+    const raw = (this.socket as unknown as { _socket?: Corkable })._socket;
+    if (!raw) return;
+    if (this.tick === 'idle') {
+      this.tick = 'sent';
+      process.nextTick(() => {
+        if (this.tick === 'corked') raw.uncork();
+        this.tick = 'idle';
+      });
+    } else if (this.tick === 'sent') {
+      this.tick = 'corked';
+      raw.cork();
+    }
   }
 
   /** Sends a turn event unless this socket already has it. */

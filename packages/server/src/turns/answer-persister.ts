@@ -20,6 +20,7 @@ export class AnswerPersister {
   constructor(
     private readonly repo: TurnRepository,
     private readonly turnId: string,
+    private readonly chatId: string,
     private readonly messageId: string,
     private readonly options: PersistOptions,
     private readonly onError: (error: unknown) => void,
@@ -53,7 +54,7 @@ export class AnswerPersister {
     const events = [...this.pending, ...finalEvents];
     this.pending = [];
     await this.chain;
-    await this.repo.finishTurn(this.turnId, this.messageId, events, answer);
+    await this.repo.finishTurn(this.turnId, this.chatId, this.messageId, events, answer);
   }
 
   private clearTimer(): void {

@@ -1,5 +1,5 @@
 import type { ModelMessage } from 'ai';
-import type { MessageTable } from '../db/schema.ts';
+import type { HistoryRow } from '../chats/message-repository.ts';
 
 export interface HistoryBudget {
   contextWindow?: number;
@@ -17,7 +17,7 @@ export const estimateTokens = (text: string): number => Math.ceil(text.length / 
  * `rows` are the chat's newest messages, newest first; the current user message is always kept.
  */
 export function buildHistory(
-  rows: MessageTable[],
+  rows: HistoryRow[],
   currentUserMessageId: string,
   budget: HistoryBudget,
 ): ModelMessage[] {

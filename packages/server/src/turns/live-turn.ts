@@ -70,16 +70,22 @@ export class LiveTurn {
   }
 }
 
-/** Live turns by id and by chat; finished ones stay a while so a quick resume is served from memory. */
+/**
+ * Live turns by id and by chat. A finished turn stays a little while (its events are already stored)
+ * so that a resume racing its end is served from memory; after that the database log serves it.
+ */
 export class LiveTurnRegistry {
   private readonly turns = new Map<string, LiveTurn>();
   private readonly latestByChat = new Map<string, LiveTurn>();
+  private readonly runningByUser = new Map<string, number>();
 
-  constructor(private readonly keepFinishedMs = 60_000) {}
+  constructor(private readonly keepFinishedMs = 5_000) {}
 
   add(turn: LiveTurn): void {
     this.turns.set(turn.id, turn);
     this.latestByChat.set(turn.init.chatId, turn);
+    const { userId } = turn.init;
+    this.runningByUser.set(userId, (this.runningByUser.get(userId) ?? 0) + 1);
   }
 
   get(turnId: string): LiveTurn | undefined {
@@ -95,10 +101,15 @@ export class LiveTurnRegistry {
   }
 
   runningCountForUser(userId: string): number {
-    return this.running().filter((turn) => turn.init.userId === userId).length;
+    return this.runningByUser.get(userId) ?? 0;
   }
 
+  /** Called once, when the turn has finished: it stops counting as running and leaves memory soon. */
   retire(turn: LiveTurn): void {
+    const { userId } = turn.init;
+    const count = (this.runningByUser.get(userId) ?? 1) - 1;
+    if (count > 0) this.runningByUser.set(userId, count);
+    else this.runningByUser.delete(userId);
     const timer = setTimeout(() => {
       this.turns.delete(turn.id);
       if (this.latestByChat.get(turn.init.chatId) === turn) this.latestByChat.delete(turn.init.chatId);

@@ -225,7 +225,7 @@ export class TurnEngine {
         { type: 'error', payload: { ...fields, seq: row.last_seq + 1, ...error } },
         { type: 'done', payload: { ...fields, seq: row.last_seq + 2, message } },
       ];
-      await this.deps.turns.finishTurn(row.id, row.assistant_message_id, events, {
+      await this.deps.turns.finishTurn(row.id, row.chat_id, row.assistant_message_id, events, {
         content: previous.content,
         status: 'error',
         metadata,
@@ -334,19 +334,34 @@ export class TurnEngine {
       userMessage: toMessage(userMessage),
       assistantMessageId: assistantMessage.id,
       model: modelRequested,
-      chat: toChat({ ...chat, ...start.chatChanges }),
+      chat: toChat({
+        ...chat,
+        ...start.chatChanges,
+        message_count: Number(chat.message_count) + (start.newUserMessage ? 2 : 1),
+      }),
       clientMessageId: start.clientMessageId,
     });
     const persister = new AnswerPersister(
       this.deps.turns,
       turnId,
+      chat.id,
       assistantMessage.id,
       { intervalMs: this.options.persistIntervalMs, bytes: this.options.persistBytes },
       (error) => this.deps.log.error({ err: error, turnId }, 'persisting a batch failed'),
     );
     persister.add(startedEvent, '');
     turn.publish(startedEvent);
-    void this.run(turn, bot, providerSettings, userMessage, modelRequested, persister, start.receivedAt);
+    const placeholder = toMessage(assistantMessage);
+    void this.run(
+      turn,
+      bot,
+      providerSettings,
+      userMessage,
+      placeholder,
+      modelRequested,
+      persister,
+      start.receivedAt,
+    );
     return { turnId, chatId: chat.id, repeated: false };
   }
 
@@ -368,6 +383,7 @@ export class TurnEngine {
     bot: BotTable,
     providerSettings: Record<string, ProviderSettings>,
     userMessage: MessageTable,
+    placeholder: Message,
     modelRequested: string,
     persister: AnswerPersister,
     receivedAt: number,
@@ -380,7 +396,7 @@ export class TurnEngine {
     const settings = JSON.parse(bot.settings) as { temperature?: number; maxOutputTokens?: number };
     try {
       const chain = [...new Set([modelRequested, ...(JSON.parse(bot.fallback_models) as string[])])];
-      const rows = await this.deps.messages.latest(turn.init.chatId, userMessage.id, HISTORY_ROWS);
+      const rows = await this.deps.messages.historyRows(turn.init.chatId, userMessage.id, HISTORY_ROWS);
       for (let index = 0; index < chain.length; index++) {
         const model = chain[index] as string;
         const info = this.deps.models.info(model);
@@ -421,7 +437,7 @@ export class TurnEngine {
       error = { code: 'internal', message: 'The answer failed because of an internal error' };
     }
     if (outcome !== 'error') error = undefined;
-    await this.finish(turn, persister, content, {
+    await this.finish(turn, persister, placeholder, content, {
       modelRequested,
       attempts,
       status: outcome,
@@ -473,17 +489,15 @@ export class TurnEngine {
   private async finish(
     turn: LiveTurn,
     persister: AnswerPersister,
+    placeholder: Message,
     content: string,
     outcome: TurnOutcome,
   ): Promise<void> {
     const metadata = buildMetadata(outcome, this.deps.models.catalogue);
     const messageId = turn.init.assistantMessageId;
-    const stored = await this.deps.turns.findMessage(messageId);
+    // The row as created at the start, completed here: no need to read it back.
     const message: Message = {
-      ...(stored ? toMessage(stored) : ({} as Message)),
-      id: messageId,
-      chatId: turn.init.chatId,
-      role: 'assistant',
+      ...placeholder,
       content,
       status: outcome.status,
       updatedAt: nowIso(),

@@ -1,6 +1,7 @@
 import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
 import type { Db } from '../db/database.ts';
-import type { ChatTable, MessageTable, TurnTable } from '../db/schema.ts';
+import { answerTotals } from '../db/migrations.ts';
+import type { ChatTable, MessageTable, TurnEventTable, TurnTable } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';
 
 const INSERT_CHUNK = 500;
@@ -29,9 +30,18 @@ export class TurnRepository {
   /** Chat (when new), user message, assistant placeholder and turn row: all or nothing. */
   async createTurn(rows: NewTurnRows): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (rows.createChat) await trx.insertInto('chats').values(rows.chat).execute();
-      else await trx.updateTable('chats').set(rows.chatChanges).where('id', '=', rows.chat.id).execute();
       const messages = rows.userMessage ? [rows.userMessage, rows.assistantMessage] : [rows.assistantMessage];
+      if (rows.createChat)
+        await trx
+          .insertInto('chats')
+          .values({ ...rows.chat, message_count: messages.length })
+          .execute();
+      else
+        await trx
+          .updateTable('chats')
+          .set((eb) => ({ ...rows.chatChanges, message_count: eb('message_count', '+', messages.length) }))
+          .where('id', '=', rows.chat.id)
+          .execute();
       await trx.insertInto('messages').values(messages).execute();
       await trx.insertInto('turns').values(rows.turn).execute();
     });
@@ -59,10 +69,12 @@ export class TurnRepository {
 
   async finishTurn(
     turnId: string,
+    chatId: string,
     messageId: string,
     events: TurnEvent[],
     answer: FinalAnswer,
   ): Promise<void> {
+    const add = answerTotals(answer.metadata);
     const now = answer.updatedAt;
     const lastSeq = events[events.length - 1]?.payload.seq;
     await this.db.transaction().execute(async (trx) => {
@@ -83,6 +95,17 @@ export class TurnRepository {
         .set({ status: turnStatus, updated_at: now, ...(lastSeq ? { last_seq: lastSeq } : {}) })
         .where('id', '=', turnId)
         .execute();
+      if (add.input_tokens + add.output_tokens + add.cost_micros + add.unpriced_answers > 0)
+        await trx
+          .updateTable('chats')
+          .set((eb) => ({
+            input_tokens: eb('input_tokens', '+', add.input_tokens),
+            output_tokens: eb('output_tokens', '+', add.output_tokens),
+            cost_micros: eb('cost_micros', '+', add.cost_micros),
+            unpriced_answers: eb('unpriced_answers', '+', add.unpriced_answers),
+          }))
+          .where('id', '=', chatId)
+          .execute();
     });
   }
 
@@ -119,12 +142,24 @@ export class TurnRepository {
   async loadEvents(turnId: string, afterSeq: number): Promise<TurnEvent[]> {
     const rows = await this.db
       .selectFrom('turn_events')
-      .select(['type', 'payload'])
+      .select(['seq', 'type', 'payload'])
       .where('turn_id', '=', turnId)
-      .where('seq', '>', afterSeq)
+      .where('end_seq', '>', afterSeq)
       .orderBy('seq')
       .execute();
-    return rows.map((row) => ({ type: row.type, payload: JSON.parse(row.payload) }) as TurnEvent);
+    const events: TurnEvent[] = [];
+    for (const row of rows) {
+      if (row.type !== TEXT_RUN) {
+        events.push({ type: row.type, payload: JSON.parse(row.payload) } as TurnEvent);
+        continue;
+      }
+      const { deltas, ...fields } = JSON.parse(row.payload) as TextRun;
+      deltas.forEach((delta, index) => {
+        const seq = row.seq + index;
+        if (seq > afterSeq) events.push({ type: 'text_delta', payload: { ...fields, seq, delta } });
+      });
+    }
+    return events;
   }
 
   runningTurns(): Promise<TurnTable[]> {
@@ -136,15 +171,62 @@ export class TurnRepository {
   }
 
   private async insertEvents(trx: Db, turnId: string, events: TurnEvent[], now: string): Promise<void> {
-    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-      const rows = events.slice(i, i + INSERT_CHUNK).map((event) => ({
-        turn_id: turnId,
-        seq: event.payload.seq,
-        type: event.type,
-        payload: JSON.stringify(event.payload),
-        created_at: now,
-      }));
-      await trx.insertInto('turn_events').values(rows).execute();
+    const rows = toEventRows(turnId, events, now);
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx
+        .insertInto('turn_events')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
     }
   }
+}
+
+/** Row type of consecutive text_delta events stored together (one row per batch, not per token). */
+const TEXT_RUN = 'text_run';
+
+interface TextRun {
+  turnId: string;
+  chatId: string;
+  botId: string;
+  messageId: string;
+  deltas: string[];
+}
+
+/** One row per event, except that consecutive text_delta events of one message share a row. */
+export function toEventRows(turnId: string, events: TurnEvent[], now: string): TurnEventTable[] {
+  const rows: TurnEventTable[] = [];
+  let run: { row: TurnEventTable; text: TextRun } | undefined;
+  const closeRun = () => {
+    if (run) run.row.payload = JSON.stringify(run.text);
+    run = undefined;
+  };
+  for (const event of events) {
+    const { seq } = event.payload;
+    if (event.type === 'text_delta') {
+      const { turnId: id, chatId, botId, messageId, delta } = event.payload;
+      if (run && run.row.end_seq === seq - 1 && run.text.messageId === messageId) {
+        run.row.end_seq = seq;
+        run.text.deltas.push(delta);
+        continue;
+      }
+      closeRun();
+      run = {
+        row: { turn_id: turnId, seq, end_seq: seq, type: TEXT_RUN, payload: '', created_at: now },
+        text: { turnId: id, chatId, botId, messageId, deltas: [delta] },
+      };
+      rows.push(run.row);
+      continue;
+    }
+    closeRun();
+    rows.push({
+      turn_id: turnId,
+      seq,
+      end_seq: seq,
+      type: event.type,
+      payload: JSON.stringify(event.payload),
+      created_at: now,
+    });
+  }
+  closeRun();
+  return rows;
 }

@@ -38,6 +38,7 @@ export function makeChat(overrides: Partial<Chat> = {}): Chat {
     model: null,
     createdAt: T0,
     updatedAt: T0,
+    totals: { messages: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedAnswers: 0 },
     ...overrides,
   };
 }
