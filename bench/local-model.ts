@@ -6,9 +6,9 @@
  *   3. a real turn over the WebSocket (the message's `metadata.tokensPerSecond`).
  * All three measure from the first generated token to the last, as the message metadata does.
  *
- *   node --import tsx bench/local-model.ts [runs=5]
+ *   npm run bench:local [-- runs]   (node --import tsx bench/local-model.ts [runs=5]); writes bench/results/local-model.json
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,3 +129,23 @@ console.log(`local/stories260K, ${RUNS} runs after a warm-up, 507 tokens each, 1
 for (const [name, rates] of Object.entries(results)) {
   console.log(`  ${name.padEnd(9)} ${round(median(rates))}  (runs: ${rates.map(round).join(', ')})`);
 }
+const out = path.resolve(fileURLToPath(new URL('./results/local-model.json', import.meta.url)));
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      scenario: 'local-model',
+      date: new Date().toISOString(),
+      command: 'node --import tsx bench/local-model.ts',
+      machine: { cpuModel: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
+      config: { model: 'local/stories260K', prompt: PROMPT, runs: RUNS, threads: 1 },
+      medianTokensPerSecond: Object.fromEntries(
+        Object.entries(results).map(([name, rates]) => [name, round(median(rates))]),
+      ),
+      runs: results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`→ ${path.relative(process.cwd(), out)}`);

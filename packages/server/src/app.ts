@@ -80,6 +80,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // JSON only: a text/plain body is refused before it reaches a route.
   app.removeContentTypeParser('text/plain');
   const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
+  // Before the database opens, so that a bad key stops the start without leaving it open.
+  const secretBox = SecretBox.load(config.dataDir, config.secretKey);
   const database = await openDatabase({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -107,7 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     config.providers,
   );
-  const botProviders = new BotProviderService(db, bots, SecretBox.load(config.dataDir, config.secretKey));
+  const botProviders = new BotProviderService(db, bots, secretBox);
   const turns = new TurnRepository(db);
   const engine = new TurnEngine(
     { bots, botProviders, chats, messages, turns, models, bus, log: app.log },

@@ -19,10 +19,25 @@ const SHARED_MODELS = path.resolve(REPO_ROOT, '../shared/models');
 const HAVE_MODELS = ['stories260K.gguf', 'aidreams260K.gguf'].every((file) =>
   existsSync(path.join(SHARED_MODELS, file)),
 );
+// A laptop without the models skips the real-inference suites; CI never may: with CI set they run and
+// fail loudly, so a CI run can never pass without running the local model.
+const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.trim().toLowerCase());
+const RUN_MODEL_SUITES = HAVE_MODELS || IN_CI;
 const NEEDS_MODELS = HAVE_MODELS
   ? `with the tiny models in ${SHARED_MODELS}`
-  : `SKIPPED: no tiny GGUF models at ${SHARED_MODELS} (see ../shared/models/README.md; CI always has them)`;
+  : IN_CI
+    ? `FAILING: CI is set but there are no tiny GGUF models at ${SHARED_MODELS}`
+    : `SKIPPED: no tiny GGUF models at ${SHARED_MODELS} (see ../shared/models/README.md; CI always has them)`;
 if (!HAVE_MODELS) console.warn(`local-model.test.ts: ${NEEDS_MODELS}`);
+
+/** First thing in every real-inference suite: in CI a missing model is an error, never a skip. */
+function requireModels(): void {
+  if (HAVE_MODELS) return;
+  throw new Error(
+    `CI=${process.env.CI} but stories260K.gguf and aidreams260K.gguf are missing from ${SHARED_MODELS}: ` +
+      'CI must run the local model tests (see ../shared/models/README.md)',
+  );
+}
 
 /** llama2.c's reference continuation of "Once upon a time" with greedy decoding. */
 const STORY_START = ', there was a little girl named Lily.';
@@ -156,15 +171,16 @@ describe('the plain-text prompt of a model without a chat template', () => {
   });
 });
 
-describe.skipIf(!HAVE_MODELS)(`a local model called directly (${NEEDS_MODELS})`, () => {
+describe.skipIf(!RUN_MODEL_SUITES)(`a local model called directly (${NEEDS_MODELS})`, () => {
   let pool: LocalModelPool;
   let files: LocalModelFiles;
 
   beforeAll(() => {
+    requireModels();
     files = new LocalModelFiles([SHARED_MODELS], 2048);
     pool = new LocalModelPool(new LlamaCppLoader({ threads: 1, gpu: 'off' }), 2);
   });
-  afterAll(() => pool.close());
+  afterAll(() => pool?.close());
 
   const prompt = (text: string) => [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }];
 
@@ -252,7 +268,7 @@ describe.skipIf(!HAVE_MODELS)(`a local model called directly (${NEEDS_MODELS})`,
   });
 });
 
-describe.skipIf(!HAVE_MODELS)(`local models in a running server (${NEEDS_MODELS})`, () => {
+describe.skipIf(!RUN_MODEL_SUITES)(`local models in a running server (${NEEDS_MODELS})`, () => {
   let server: TestServer;
   let admin: ApiClient;
   let storyBot: string;
@@ -271,6 +287,7 @@ describe.skipIf(!HAVE_MODELS)(`local models in a running server (${NEEDS_MODELS}
     onFreshSocket((ws) => sendAndWait(ws, { botId, message, model }, 20_000));
 
   beforeAll(async () => {
+    requireModels();
     const dataDir = tempDataDir();
     // A model in the data directory's own folder (a symlink: the files are never copied).
     mkdirSync(path.join(dataDir, 'models'));

@@ -1,5 +1,5 @@
-// Provider doubles: real loopback HTTP servers speaking the OpenAI Chat Completions and Anthropic
-// Messages wire protocols, with knobs for latency, length, failures and cut streams.
+// Provider doubles: real loopback HTTP servers speaking the OpenAI Chat Completions, Anthropic
+// Messages and Ollama chat wire protocols, with knobs for latency, length, failures and cut streams.
 export { type AnthropicDouble, DEFAULT_ANTHROPIC_MODELS, startAnthropicDouble } from './anthropic-double.ts';
 export type { DoubleOptions, DoubleRequest, ProviderDouble } from './double-server.ts';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
@@ -13,4 +13,5 @@ export {
   parseDirective,
   splitIntoTokens,
 } from './knobs.ts';
+export { DEFAULT_OLLAMA_MODELS, type OllamaDouble, startOllamaDouble } from './ollama-double.ts';
 export { DEFAULT_OPENAI_MODELS, type OpenAIDouble, startOpenAIDouble } from './openai-double.ts';

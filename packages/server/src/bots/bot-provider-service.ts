@@ -94,10 +94,22 @@ export class BotProviderService {
     const settings: Record<string, ProviderSettings> = {};
     for (const row of rows) {
       settings[row.provider] = {
-        ...(row.api_key_sealed ? { apiKey: this.box.open(row.api_key_sealed) } : {}),
+        ...(row.api_key_sealed ? { apiKey: this.openKey(row.api_key_sealed, row.provider) } : {}),
         ...(row.base_url ? { baseURL: row.base_url } : {}),
       };
     }
     return settings;
+  }
+
+  /** A key sealed under another secret key (CACHIBOT_SECRET_KEY changed) cannot be opened: say so. */
+  private openKey(sealed: string, provider: string): string {
+    try {
+      return this.box.open(sealed);
+    } catch {
+      throw new AppError(
+        'bad_request',
+        `This bot's saved ${provider} API key cannot be decrypted with the server's current secret key (CACHIBOT_SECRET_KEY or <data dir>/secret.key changed); save the key again`,
+      );
+    }
   }
 }

@@ -17,6 +17,8 @@ export class LiveTurn {
   readonly events: TurnEvent[] = [];
   readonly controller = new AbortController();
   cancelRequested = false;
+  /** Stopped because the server shut down past its grace: an interruption, not the user's cancel. */
+  interrupted = false;
   finished = false;
   private readonly finishedWaiters: (() => void)[] = [];
 

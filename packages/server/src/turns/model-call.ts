@@ -97,6 +97,15 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
       messages: request.messages,
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
+      // Ollama reads sampling settings only from `options`; other providers ignore this key.
+      providerOptions: {
+        ollama: {
+          options: {
+            ...(request.maxOutputTokens !== undefined ? { num_predict: request.maxOutputTokens } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          },
+        },
+      },
       maxRetries: 0, // the fallback chain is our retry policy
       abortSignal: AbortSignal.any([request.turnSignal, attemptAbort.signal]),
       onError: () => {}, // errors arrive as stream parts below; the SDK must not print them

@@ -22,6 +22,10 @@ import type { TurnRepository } from './turn-repository.ts';
 
 const HISTORY_ROWS = 400;
 
+/** Long runs of key-like characters (API keys, tokens) are replaced; the rest of a message stays. */
+export const scrubSecrets = (text: string): string =>
+  text.slice(0, 300).replace(/[A-Za-z0-9_\-*.]{20,}/g, '[redacted]');
+
 export interface TurnEngineOptions {
   maxConcurrentTurns: number;
   turnsPerMinute: number;
@@ -201,7 +205,10 @@ export class TurnEngine {
       timer = setTimeout(() => resolve('timeout'), graceMs);
     });
     if ((await Promise.race([allDone, graceOver])) === 'timeout') {
-      for (const turn of this.live.running()) turn.controller.abort();
+      for (const turn of this.live.running()) {
+        turn.interrupted = true;
+        turn.controller.abort();
+      }
       await allDone;
     }
     clearTimeout(timer);
@@ -418,6 +425,11 @@ export class TurnEngine {
           },
         });
         attempts.push(result);
+        if (result.cancelled && turn.interrupted && !turn.cancelRequested) {
+          // Like a crash, but announced: the text so far is kept and the user may retry.
+          error = { code: 'interrupted', message: 'The server shut down before this answer finished' };
+          break;
+        }
         if (result.cancelled) {
           outcome = 'cancelled';
           break;
@@ -427,6 +439,12 @@ export class TurnEngine {
           break;
         }
         error = result.error;
+        // Operators see provider trouble. Providers may echo a (masked) key in a message: long opaque
+        // tokens are scrubbed before logging.
+        this.deps.log.warn(
+          { turnId: turn.id, model, code: result.error.code, message: scrubSecrets(result.error.message) },
+          'model attempt failed',
+        );
         const next = chain[index + 1];
         if (!result.retryable || !next) break;
         const event = turn.emit('model_fallback', { from: model, to: next, reason: result.error.code });
