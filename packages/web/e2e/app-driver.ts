@@ -109,3 +109,16 @@ export function currentChatId(page: Page): string | null {
   const match = /\/chats\/([^/]+)$/.exec(new URL(page.url()).hash);
   return match?.[1] ? decodeURIComponent(match[1]) : null;
 }
+
+/** The chat header's totals (server-kept, over the whole chat) as shown: `{ messages, tokens, cost }`. */
+export async function readChatTotals(
+  page: Page,
+): Promise<{ messages: string; tokens: string; cost: string }> {
+  const totals = page.getByTestId('chat-totals');
+  const [messages, tokens, cost] = await Promise.all(
+    ['messages', 'tokens', 'cost'].map(
+      async (name) => (await totals.getByTestId(`chat-total-${name}`).textContent()) ?? '',
+    ),
+  );
+  return { messages: messages ?? '', tokens: tokens ?? '', cost: cost ?? '' };
+}

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerText,
   createBot,
+  currentChatId,
   pickModel,
+  readChatTotals,
   readMessageInfo,
   sendMessage,
   signIn,
@@ -60,6 +62,17 @@ describe('a chat in the browser', () => {
     return info;
   }
 
+  /** The header shows the server's totals of the chat: both messages, the answer's tokens, its cost. */
+  async function expectHeaderTotals(info: Record<string, string>) {
+    await expect
+      .poll(() => readChatTotals(page))
+      .toEqual({
+        messages: '2',
+        tokens: `${(info['Tokens in / out'] ?? '').replace(' / ', ' in / ')} out`,
+        cost: info.Cost,
+      });
+  }
+
   it('answers with the model picked for the message and keeps that record across reload and restart', async () => {
     await signIn(page, USER);
     await waitForConnection(page);
@@ -73,12 +86,15 @@ describe('a chat in the browser', () => {
     expect(await waitForAnswerEnd(answer)).toBe('complete');
     const live = await expectAnswerRecord(answer);
     expect(server.double.requests.map((request) => request.model)).toEqual(['gpt-4o']);
+    expect(live.Cost).toMatch(/^\$/); // gpt-4o has a catalogue price
+    await expectHeaderTotals(live);
 
     await page.reload();
     await waitForConnection(page);
     const reloaded = page.locator('[data-testid=message][data-role=assistant]');
     await expect.poll(() => reloaded.count()).toBe(1);
     expect(await expectAnswerRecord(reloaded.first())).toEqual(live);
+    await expectHeaderTotals(live);
 
     await server.restart();
     await page.reload();
@@ -86,6 +102,7 @@ describe('a chat in the browser', () => {
     const restarted = page.locator('[data-testid=message][data-role=assistant]');
     await expect.poll(() => restarted.count()).toBe(1);
     expect(await expectAnswerRecord(restarted.first())).toEqual(live);
+    await expectHeaderTotals(live);
     expect(server.double.requests).toHaveLength(1); // reloads and the restart called no model
   });
 
@@ -132,5 +149,47 @@ describe('a chat in the browser', () => {
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
     // The whole session (setup, chats, reloads, a server restart) left no error or warning in the console.
     expect(consoleProblems).toEqual([]);
+  });
+
+  it('retries a failed answer as a second answer to the same question, not a second question', async () => {
+    server.double.reset();
+    server.double.configureModel('gpt-4o-mini', { status: 500, failTimes: 1 }); // the first call fails
+    await startNewChat(page);
+    await pickModel(page, 'openai/gpt-4o-mini');
+    const failed = await sendMessage(page, 'Is anyone there?');
+    expect(await waitForAnswerEnd(failed)).toBe('error');
+    await failed.getByTestId('message-error').waitFor();
+
+    await failed.getByTestId('retry-button').click();
+    const answer = page.locator('[data-testid=message][data-role=assistant]');
+    await expect.poll(() => answer.first().getAttribute('data-status')).toBe('complete');
+    await expect.poll(() => answerText(answer.first())).toBe(expectedText(20));
+    const users = page.locator('[data-testid=message][data-role=user]');
+    expect(await users.count()).toBe(1);
+    expect(await answer.count()).toBe(1); // the two answers share one slot: "2/2"
+    expect(await answer.first().locator('.sibling-nav').textContent()).toContain('2/2');
+    expect(server.double.requests.map((request) => request.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
+
+    // The server's record: one question, a failed and a good answer, both answering it.
+    const chatId = currentChatId(page);
+    const response = await page.request.get(`/api/chats/${chatId}/messages`);
+    const { messages } = (await response.json()) as {
+      messages: { id: string; role: string; status: string; parentId: string | null }[];
+    };
+    const question = messages.filter((message) => message.role === 'user');
+    expect(question).toHaveLength(1);
+    expect(
+      messages.filter((message) => message.role === 'assistant').map((m) => [m.status, m.parentId]),
+    ).toEqual([
+      ['error', question[0]?.id],
+      ['complete', question[0]?.id],
+    ]);
+    await expect.poll(async () => (await readChatTotals(page)).messages).toBe('3');
+
+    await page.reload();
+    await waitForConnection(page);
+    await expect.poll(() => page.locator('[data-testid=message][data-role=assistant]').count()).toBe(1);
+    expect(await page.locator('[data-testid=message][data-role=user]').count()).toBe(1);
+    expect((await readChatTotals(page)).messages).toBe('3');
   });
 });

@@ -5,6 +5,7 @@ import { sameOriginSocketUrl } from '../api/socket-environment.ts';
 import { setTransport } from '../api/transport.ts';
 import { endSession } from '../features/auth/auth-actions.ts';
 import { resumeChat, retrySend, retryTurn } from '../features/chat/turn-actions.ts';
+import { refreshChat } from '../features/chats/chat-actions.ts';
 import { handleServerEvent, type ServerEventEffects } from '../stores/server-events.ts';
 import { useTurnsStore } from '../stores/turns-store.ts';
 import { useUiStore } from '../stores/ui-store.ts';
@@ -48,6 +49,7 @@ export function startRealtime(overrides: Partial<SocketClientOptions> = {}): () 
     requestResume: ({ chatId, turnId, afterSeq }) => resumeChat(chatId, turnId, afterSeq),
     acknowledgeSend: (clientMessageId) => client?.ack(clientMessageId),
     chatCreated: openCreatedChat,
+    turnEnded: (chatId) => void refreshChat(chatId),
     retrySend,
     retryTurn,
   };

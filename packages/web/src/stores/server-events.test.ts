@@ -7,16 +7,24 @@ import { handleServerEvent, type ServerEventEffects } from './server-events.ts';
 import { useToastStore } from './toast-store.ts';
 import { useTurnsStore } from './turns-store.ts';
 
-let effects: ServerEventEffects & { resumes: unknown[]; acks: string[]; created: string[] };
+let effects: ServerEventEffects & {
+  resumes: unknown[];
+  acks: string[];
+  created: string[];
+  ended: string[];
+};
 
 beforeEach(() => {
   const resumes: unknown[] = [];
   const acks: string[] = [];
   const created: string[] = [];
+  const ended: string[] = [];
   effects = {
     resumes,
     acks,
     created,
+    ended,
+    turnEnded: (chatId) => void ended.push(chatId),
     requestResume: (frame) => void resumes.push(frame),
     acknowledgeSend: (id) => void acks.push(id),
     chatCreated: (chat) => void created.push(chat.id),
@@ -107,6 +115,26 @@ describe('handleServerEvent', () => {
     expect(useEntitiesStore.getState().chats['chat-a']?.updatedAt).toBe(final.updatedAt);
   });
 
+  it('asks for the chat again once per ended turn (its totals changed), not while it streams', () => {
+    const final = makeMessage({ id: 'a-t1', chatId: 'chat-a', role: 'assistant', content: 'Hel' });
+    apply(started('t1', 'chat-a'), delta('t1', 'chat-a', 2, 'Hel'));
+    expect(effects.ended).toEqual([]);
+    const done = turnEvent('done', { turnId: 't1', chatId: 'chat-a', seq: 3 }, { message: final });
+    apply(done, done); // the replay after a reconnect repeats it
+    expect(effects.ended).toEqual(['chat-a']);
+  });
+
+  it('keeps the reasoning of a turn as it streams', () => {
+    const reasoning = (seq: number, text: string) =>
+      turnEvent(
+        'reasoning_delta',
+        { turnId: 't1', chatId: 'chat-a', seq },
+        { messageId: 'a-t1', delta: text },
+      );
+    apply(started('t1', 'chat-a'), reasoning(2, 'First, '), reasoning(3, 'add.'), reasoning(3, 'add.'));
+    expect(useTurnsStore.getState().turns.t1?.reasoning).toBe('First, add.');
+  });
+
   it('replaces the message with the snapshot on resync', () => {
     apply(started('t1', 'chat-a'), delta('t1', 'chat-a', 2, 'partial'));
     const snapshot = makeMessage({
@@ -118,6 +146,7 @@ describe('handleServerEvent', () => {
     apply({ type: 'resync', payload: { chatId: 'chat-a', turnId: 't1', botId: 'bot-1', message: snapshot } });
     expect(messageOf('chat-a', 'a-t1')?.content).toBe('the whole answer');
     expect(useTurnsStore.getState().turns.t1?.status).toBe('finished');
+    expect(effects.ended).toEqual(['chat-a']);
   });
 
   it('restarts a REST-loaded partial answer when a full replay begins', () => {

@@ -12,6 +12,8 @@ export interface ServerEventEffects {
   acknowledgeSend(clientMessageId: string): void;
   /** The first message of a draft created this chat. */
   chatCreated?(chat: Chat): void;
+  /** A turn of this chat ended (`done`): its server-kept totals changed. */
+  turnEnded?(chatId: string): void;
   retrySend?(clientMessageId: string): void;
   retryTurn?(turn: TurnState): void;
 }
@@ -31,7 +33,7 @@ export function handleServerEvent(event: ServerEvent, effects: ServerEventEffect
     case 'pong':
       return;
     case 'resync':
-      applyResync(event.payload);
+      applyResync(event.payload, effects);
       return;
     case 'error':
       if (!isTurnFields(event.payload)) {
@@ -104,6 +106,7 @@ function applyTurnEvent(event: TurnEvent, effects: ServerEventEffects): void {
       turns.patchTurn(turnId, { status: 'finished' });
       turns.unwatchChat(chatId);
       useEntitiesStore.getState().touchChat(chatId, message.updatedAt);
+      effects.turnEnded?.(chatId);
       return;
     }
     default: {
@@ -187,11 +190,17 @@ function applyLoneError(payload: LoneError, effects: ServerEventEffects): void {
 }
 
 /** The server could not replay: its snapshot replaces our copy of the message. */
-function applyResync(payload: Extract<ServerEvent, { type: 'resync' }>['payload']): void {
+function applyResync(
+  payload: Extract<ServerEvent, { type: 'resync' }>['payload'],
+  effects: ServerEventEffects,
+): void {
   const { message } = payload;
   useMessagesStore.getState().upsertMessage(message);
   const finished = message.status !== 'streaming';
-  if (finished) useTurnsStore.getState().unwatchChat(message.chatId);
+  if (finished) {
+    useTurnsStore.getState().unwatchChat(message.chatId);
+    effects.turnEnded?.(message.chatId);
+  }
   if (!payload.turnId) return;
   const turns = useTurnsStore.getState();
   const turn =

@@ -1,46 +1,34 @@
-import type { Bot, Chat, Message } from '@cachibot/protocol';
-import { useMemo } from 'react';
-import { formatCost, formatTokens } from '../message-info/format.ts';
-import { chatTotals } from './chat-totals.ts';
+import type { Bot, Chat } from '@cachibot/protocol';
+import { describeChatTotals } from './chat-totals.ts';
 
 interface Props {
   bot: Bot;
   chat: Chat | undefined;
-  messages: Message[];
 }
 
-/** The chat's title and its totals over the loaded messages. */
-export function ChatHeader({ bot, chat, messages }: Props) {
-  const totals = useMemo(() => chatTotals(messages), [messages]);
-  const cost =
-    totals.costUsd > 0 || totals.unpricedAnswers === 0 ? formatCost(totals.costUsd) : 'price unknown';
+/** The chat's title and its totals as the server keeps them over the whole chat (not the loaded page). */
+export function ChatHeader({ bot, chat }: Props) {
+  const totals = chat ? describeChatTotals(chat.totals) : undefined;
   return (
     <header className="chat-header">
       <div className="chat-title">
         <h1 data-testid="chat-title">{chat ? chat.title || 'Untitled chat' : `New chat with ${bot.name}`}</h1>
         {bot.description && <p className="muted small">{bot.description}</p>}
       </div>
-      {chat && (
+      {totals && (
         <dl className="chat-totals" data-testid="chat-totals" aria-label="Chat totals">
           <div>
             <dt>Messages</dt>
-            <dd>{formatTokens(totals.messages)}</dd>
+            <dd data-testid="chat-total-messages">{totals.messages}</dd>
           </div>
           <div>
             <dt>Tokens</dt>
-            <dd>{formatTokens(totals.tokens)}</dd>
+            <dd data-testid="chat-total-tokens">{totals.tokens}</dd>
           </div>
           <div>
             <dt>Cost</dt>
-            <dd
-              title={
-                totals.unpricedAnswers > 0
-                  ? `${totals.unpricedAnswers} answer(s) without a known price`
-                  : undefined
-              }
-            >
-              {cost}
-              {totals.unpricedAnswers > 0 && totals.costUsd > 0 ? '+' : ''}
+            <dd data-testid="chat-total-cost" title={totals.costNote}>
+              {totals.cost}
             </dd>
           </div>
         </dl>

@@ -1,23 +1,30 @@
-import type { Message } from '@cachibot/protocol';
+import type { ChatTotals } from '@cachibot/protocol';
+import { formatCost, formatTokens } from '../message-info/format.ts';
 
-export interface ChatTotals {
-  messages: number;
-  tokens: number;
-  /** Sum of the answers whose price is known. */
-  costUsd: number;
-  /** Answers with usage but no price: the cost total is a lower bound when > 0. */
-  unpricedAnswers: number;
+export interface ChatTotalsText {
+  messages: string;
+  tokens: string;
+  cost: string;
+  /** Why the cost is incomplete, for a tooltip; absent when every answer had a price. */
+  costNote?: string;
 }
 
-/** Totals over the loaded messages, from the same metadata the info panels show (META-02). */
-export function chatTotals(messages: Message[]): ChatTotals {
-  const totals: ChatTotals = { messages: messages.length, tokens: 0, costUsd: 0, unpricedAnswers: 0 };
-  for (const message of messages) {
-    if (message.role !== 'assistant') continue;
-    const { usage, costUsd } = message.metadata;
-    if (usage) totals.tokens += usage.totalTokens || usage.inputTokens + usage.outputTokens;
-    if (typeof costUsd === 'number') totals.costUsd += costUsd;
-    else if (usage && message.status !== 'streaming') totals.unpricedAnswers += 1;
-  }
-  return totals;
+/**
+ * The header's words for the server's totals over the whole chat (META-02). The cost of an answer
+ * without a known price is unknown, never a guess: with priced answers the total says how many are
+ * left out; with none priced (nothing known to add up), the total itself is unknown.
+ */
+export function describeChatTotals(totals: ChatTotals): ChatTotalsText {
+  const { unpricedAnswers, costUsd } = totals;
+  const text: ChatTotalsText = {
+    messages: formatTokens(totals.messages),
+    tokens: `${formatTokens(totals.inputTokens)} in / ${formatTokens(totals.outputTokens)} out`,
+    cost: formatCost(costUsd),
+  };
+  if (unpricedAnswers === 0) return text;
+  const answers = unpricedAnswers === 1 ? '1 answer' : `${formatTokens(unpricedAnswers)} answers`;
+  text.costNote = `${answers} without a known price`;
+  text.cost =
+    costUsd > 0 ? `${formatCost(costUsd)} + ${formatTokens(unpricedAnswers)} unpriced` : 'price unknown';
+  return text;
 }

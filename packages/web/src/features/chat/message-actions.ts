@@ -21,7 +21,7 @@ function liveMessageIds(): Set<string> {
 /** Loads the newest page; an answer still `streaming` there is followed live via `resume`. */
 export async function loadLatestMessages(chatId: string): Promise<void> {
   const store = useMessagesStore.getState();
-  if (store.chats[chatId]?.status === 'loading') return; // the header and the list both ask on mount
+  if (store.chats[chatId]?.status === 'loading') return; // a remounted list asks again while the first load runs
   store.setLoadStatus(chatId, 'loading');
   try {
     const page = await chatsApi.messages(chatId, { limit: PAGE_SIZE });

@@ -51,16 +51,24 @@ export function sendChatMessage(input: SendInput): string {
 }
 
 /** Answers the user message of `answer` again, optionally with another model (a sibling answer). */
-export function regenerateAnswer(answer: Message, botId: string, model?: string | null): string | undefined {
-  const question = answer.parentId
-    ? useMessagesStore.getState().chats[answer.chatId]?.byId[answer.parentId]
-    : undefined;
+export function regenerateAnswer(answer: Message, botId: string, model?: string | null): string {
+  return dispatchRegenerate(answer.id, answer.chatId, botId, answer.parentId, model);
+}
+
+function dispatchRegenerate(
+  messageId: string,
+  chatId: string,
+  botId: string,
+  parentId: string | null | undefined,
+  model?: string | null,
+): string {
+  const question = parentId ? useMessagesStore.getState().chats[chatId]?.byId[parentId] : undefined;
   return dispatch({
     clientMessageId: newClientMessageId(),
     kind: 'regenerate',
-    messageId: answer.id,
+    messageId,
     botId,
-    chatId: answer.chatId,
+    chatId,
     text: question?.content ?? '',
     model: model ?? undefined,
     createdAt: new Date().toISOString(),
@@ -97,18 +105,38 @@ export function discardSend(clientMessageId: string): void {
   getTransport().ack(clientMessageId);
 }
 
-/** Asks the same question again after a failed answer: the user message's text, in the same chat. */
-export function retryAnswer(answer: Message, botId: string, model?: string | null): void {
-  const question = answer.parentId
-    ? useMessagesStore.getState().chats[answer.chatId]?.byId[answer.parentId]
-    : undefined;
-  if (!question) return;
-  sendChatMessage({ botId, chatId: answer.chatId, text: question.content, model });
+/**
+ * Answers the question of a failed answer again (optionally with another model): a `regenerate` of that
+ * answer, so the new answer is its sibling under the same user message — never a second copy of the
+ * question. A second click while the first retry is still unacknowledged sends nothing new.
+ */
+export function retryAnswer(answer: Message, botId: string, model?: string | null): string {
+  return retryMessage(answer.id, answer.chatId, botId, answer.parentId, model);
 }
 
+function retryMessage(
+  messageId: string,
+  chatId: string,
+  botId: string,
+  parentId: string | null | undefined,
+  model?: string | null,
+): string {
+  const waiting = Object.values(useTurnsStore.getState().pending).find(
+    (send) => send.kind === 'regenerate' && send.messageId === messageId && !send.error,
+  );
+  return waiting ? waiting.clientMessageId : dispatchRegenerate(messageId, chatId, botId, parentId, model);
+}
+
+/** The Retry of a failed turn's error toast: the turn's answer, with the model picked now. */
 export function retryTurn(turn: TurnState): void {
-  const answer = turn.assistantMessageId
-    ? useMessagesStore.getState().chats[turn.chatId]?.byId[turn.assistantMessageId]
-    : undefined;
-  if (answer) retryAnswer(answer, turn.botId, chosenModel(modelScope(turn.botId, turn.chatId)));
+  if (!turn.assistantMessageId) return;
+  const answer = useMessagesStore.getState().chats[turn.chatId]?.byId[turn.assistantMessageId];
+  const model = chosenModel(modelScope(turn.botId, turn.chatId));
+  retryMessage(
+    turn.assistantMessageId,
+    turn.chatId,
+    turn.botId,
+    answer?.parentId ?? turn.userMessageId,
+    model,
+  );
 }

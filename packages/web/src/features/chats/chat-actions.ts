@@ -25,6 +25,31 @@ export async function updateChat(chatId: string, changes: UpdateChatBody): Promi
   }
 }
 
+/** The newest refresh asked for per chat: an older answer arriving late must not overwrite a newer one. */
+const latestRefresh = new Map<string, number>();
+let refreshCounter = 0;
+
+/**
+ * Fetches a chat again (opened, or one of its turns ended) so its server-kept totals (META-02) are
+ * current. Best effort: on failure the header keeps the last totals until the next refresh.
+ */
+export async function refreshChat(chatId: string): Promise<void> {
+  const ticket = ++refreshCounter;
+  latestRefresh.set(chatId, ticket);
+  const known = Boolean(useEntitiesStore.getState().chats[chatId]);
+  try {
+    const chat = await chatsApi.get(chatId);
+    // A newer refresh of the same chat wins; a chat deleted meanwhile stays deleted.
+    if (latestRefresh.get(chatId) !== ticket) return;
+    if (known && !useEntitiesStore.getState().chats[chatId]) return;
+    useEntitiesStore.getState().upsertChat(chat);
+  } catch {
+    // The totals stay as they were; nothing the user must act on.
+  } finally {
+    if (latestRefresh.get(chatId) === ticket) latestRefresh.delete(chatId);
+  }
+}
+
 export async function deleteChat(chatId: string): Promise<void> {
   try {
     await chatsApi.remove(chatId);

@@ -7,6 +7,7 @@ import { MessageInfoPanel } from '../message-info/MessageInfoPanel.tsx';
 import { AssistantFooter } from './AssistantFooter.tsx';
 import { Markdown } from './Markdown.tsx';
 import { MessageNotes } from './MessageNotes.tsx';
+import { ReasoningDisclosure } from './ReasoningDisclosure.tsx';
 
 export interface SiblingNav {
   index: number;
@@ -42,6 +43,9 @@ export const MessageBubble = memo(function MessageBubble({ message, botId, turn,
     >
       {isAssistant ? (
         <>
+          {turn?.reasoning && (
+            <ReasoningDisclosure key={message.id} text={turn.reasoning} streaming={streaming} />
+          )}
           {message.content ? (
             <Markdown text={message.content} />
           ) : (

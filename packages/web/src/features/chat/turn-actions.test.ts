@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startRealtime } from '../../app/realtime.ts';
+import { useMessagesStore } from '../../stores/messages-store.ts';
+import { useTurnsStore } from '../../stores/turns-store.ts';
+import { FakeEnvironment, FakeSocket, ManualTimers } from '../../test/fake-socket.ts';
+import { makeChat, makeMessage, recordingTransport, turnEvent } from '../../test/fixtures.ts';
+import { retryAnswer, retryTurn } from './turn-actions.ts';
+
+const question = makeMessage({ id: 'q', content: 'What is 2+2?' });
+const failed = makeMessage({
+  id: 'a',
+  role: 'assistant',
+  parentId: 'q',
+  status: 'error',
+  content: '',
+  metadata: { model: 'openai/gpt-4o-mini', error: { code: 'provider_error', message: 'Upstream 500' } },
+});
+
+beforeEach(() => {
+  useMessagesStore.getState().setLatestPage('chat-1', [question, failed], null, () => false);
+});
+
+describe('retrying a failed answer', () => {
+  it('regenerates the failed answer instead of asking the question again', () => {
+    const transport = recordingTransport();
+    const id = retryAnswer(failed, 'bot-1', 'openai/gpt-4o');
+    expect(transport.frames).toEqual([
+      { type: 'regenerate', payload: { clientMessageId: id, messageId: 'a', model: 'openai/gpt-4o' } },
+    ]);
+    expect(transport.frames.some((frame) => frame.type === 'chat')).toBe(false);
+    // The pending send is a regenerate: the message list shows no extra question bubble for it.
+    expect(useTurnsStore.getState().pending[id]).toMatchObject({ kind: 'regenerate', messageId: 'a' });
+  });
+
+  it('sends no model when none is picked (the chat model or bot default answers)', () => {
+    const transport = recordingTransport();
+    const id = retryAnswer(failed, 'bot-1', null);
+    expect(transport.frames).toEqual([
+      { type: 'regenerate', payload: { clientMessageId: id, messageId: 'a' } },
+    ]);
+  });
+
+  it('sends one retry for a double click while the first is unacknowledged', () => {
+    const transport = recordingTransport();
+    const first = retryAnswer(failed, 'bot-1');
+    const second = retryAnswer(failed, 'bot-1');
+    expect(second).toBe(first);
+    expect(transport.frames).toHaveLength(1);
+  });
+
+  it('retries a failed turn from its error toast as a regenerate of its answer', () => {
+    const transport = recordingTransport();
+    retryTurn({
+      turnId: 't1',
+      chatId: 'chat-1',
+      botId: 'bot-1',
+      lastSeq: 3,
+      status: 'finished',
+      assistantMessageId: 'a',
+      userMessageId: 'q',
+      fallbacks: [],
+      reasoning: '',
+      awaitingReplay: false,
+    });
+    expect(transport.frames).toEqual([
+      { type: 'regenerate', payload: { clientMessageId: expect.any(String), messageId: 'a' } },
+    ]);
+  });
+});
+
+describe('a retry sent while the connection is down', () => {
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
+
+  it('goes out with the same clientMessageId on every reconnect until the turn starts, then never again', () => {
+    const sockets: FakeSocket[] = [];
+    const timers = new ManualTimers();
+    stop = startRealtime({
+      createSocket: (url) => {
+        const socket = new FakeSocket(url);
+        sockets.push(socket);
+        return socket;
+      },
+      timers,
+      random: () => 0,
+      environment: new FakeEnvironment(),
+    });
+    const current = () => sockets.at(-1) as FakeSocket;
+    const id = retryAnswer(failed, 'bot-1');
+    expect(current().sent).toEqual([]); // not open yet: waits in the outbox
+
+    current().open();
+    current().drop();
+    timers.advance(1);
+    current().open();
+    const regenerates = sockets.flatMap((socket) => socket.sent).filter((f) => f.type === 'regenerate');
+    expect(regenerates).toHaveLength(2);
+    expect(regenerates.map((frame) => frame.payload)).toEqual([
+      { clientMessageId: id, messageId: 'a' },
+      { clientMessageId: id, messageId: 'a' },
+    ]);
+
+    current().receive(
+      turnEvent(
+        'turn_started',
+        { turnId: 't2', chatId: 'chat-1', seq: 1 },
+        {
+          userMessage: question,
+          assistantMessageId: 'a2',
+          model: 'openai/gpt-4o-mini',
+          chat: makeChat(),
+          clientMessageId: id,
+        },
+      ),
+    );
+    expect(useTurnsStore.getState().pending[id]).toBeUndefined();
+    current().drop();
+    timers.advance(1);
+    current().open();
+    expect(current().sent.filter((frame) => frame.type === 'regenerate')).toEqual([]);
+    // The new answer is a sibling of the failed one, under the one question.
+    const chat = useMessagesStore.getState().chats['chat-1'];
+    expect(chat?.ids.filter((messageId) => chat.byId[messageId]?.role === 'user')).toEqual(['q']);
+    expect(chat?.byId.a2?.parentId).toBe('q');
+  });
+});
