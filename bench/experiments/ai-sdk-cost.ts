@@ -28,6 +28,20 @@ async function viaAiSdk(): Promise<number> {
   return deltas;
 }
 
+/** The provider's own stream (LanguageModelV2 `doStream`), without streamText's pipeline around it. */
+async function viaDoStream(): Promise<number> {
+  const { stream } = await provider.chat('gpt-4o-mini').doStream({
+    prompt: [
+      { role: 'system', content: BENCH_SYSTEM_PROMPT },
+      { role: 'user', content: [{ type: 'text', text: message }] },
+    ],
+  });
+  let deltas = 0;
+  for await (const part of stream as unknown as AsyncIterable<{ type: string }>)
+    if (part.type === 'text-delta') deltas++;
+  return deltas;
+}
+
 async function viaFetch(): Promise<number> {
   const response = await fetch(`${double.url}/chat/completions`, {
     method: 'POST',
@@ -77,8 +91,9 @@ async function measure(name: string, run: () => Promise<number>): Promise<void> 
   );
 }
 
-await measure('fetch + SSE parse', viaFetch);
-await measure('AI SDK streamText', viaAiSdk);
-await measure('fetch + SSE parse', viaFetch);
-await measure('AI SDK streamText', viaAiSdk);
+for (let round = 0; round < 2; round++) {
+  await measure('fetch + SSE parse', viaFetch);
+  await measure('provider doStream', viaDoStream);
+  await measure('AI SDK streamText', viaAiSdk);
+}
 await double.stop();

@@ -256,3 +256,44 @@ describe("a finished answer's share of its chat's totals", () => {
     expect(answerTotals({ usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 }).cost_micros).toBe(0);
   });
 });
+
+describe('the provider interface mapping', () => {
+  it('sends the system prompt and plain-text history as the provider prompt', async () => {
+    const { toPrompt } = await import('../src/turns/model-call.ts');
+    expect(
+      toPrompt('Be brief.', [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Again' },
+      ]),
+    ).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Hello' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Again' }] },
+    ]);
+    expect(toPrompt('', [{ role: 'user', content: 'x' }])).toHaveLength(1);
+  });
+
+  it('reads usage with cached input and reasoning tokens, and zeros for what a provider omits', async () => {
+    const { toUsage } = await import('../src/turns/model-call.ts');
+    expect(
+      toUsage({
+        inputTokens: { total: 120, noCache: 20, cacheRead: 100, cacheWrite: undefined },
+        outputTokens: { total: 40, text: 30, reasoning: 10 },
+      }),
+    ).toEqual({
+      inputTokens: 120,
+      outputTokens: 40,
+      totalTokens: 160,
+      cachedInputTokens: 100,
+      reasoningTokens: 10,
+    });
+    expect(
+      toUsage({
+        inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: 7, text: undefined, reasoning: undefined },
+      }),
+    ).toEqual({ inputTokens: 0, outputTokens: 7, totalTokens: 7 });
+  });
+});

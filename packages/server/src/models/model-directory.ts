@@ -1,5 +1,5 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ModelInfo, ModelsResponse } from '@cachibot/protocol';
-import type { LanguageModel } from 'ai';
 import type { ProviderSettings } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Catalogue } from './catalogue.ts';
@@ -92,7 +92,7 @@ export class ModelDirectory {
    * The AI SDK model for a `provider/model` id; an unconfigured provider is a clear client error.
    * `botSettings` (a bot's own key or base URL) take precedence over the global provider settings.
    */
-  languageModel(modelId: string, botSettings: Record<string, ProviderSettings> = {}): LanguageModel {
+  languageModel(modelId: string, botSettings: Record<string, ProviderSettings> = {}): LanguageModelV3 {
     const { provider, name } = splitModelId(modelId);
     const own = botSettings[provider];
     const adapter = own && name ? this.adapterWith(provider, own) : this.adapters.get(provider);

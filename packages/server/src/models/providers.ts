@@ -1,7 +1,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderSettings } from '../config.ts';
 import type { CatalogueEntry } from './catalogue.ts';
@@ -14,7 +14,7 @@ export interface ProviderAdapter {
   id: string;
   /** Keyed providers list their catalogue models even when discovery fails; local servers do not. */
   keyed: boolean;
-  languageModel(modelName: string): LanguageModel;
+  languageModel(modelName: string): LanguageModelV3;
   listModels(signal: AbortSignal): Promise<string[]>;
   /** Facts the provider itself knows about a listed model (the catalogue's entry wins over them). */
   describeModel?(modelName: string): CatalogueEntry | undefined;

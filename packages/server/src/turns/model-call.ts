@@ -1,17 +1,17 @@
-import {
-  APICallError,
-  type LanguageModel,
-  type ModelMessage,
-  NoSuchModelError,
-  RetryError,
-  streamText,
-} from 'ai';
+import type {
+  LanguageModelV3,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
+import type { Usage } from '@cachibot/protocol';
+import { APICallError, type ModelMessage, NoSuchModelError, RetryError } from 'ai';
 import { AppError } from '../errors.ts';
 import { type AttemptResult, toFinishReason } from './turn-record.ts';
 
 export interface ModelCallRequest {
   model: string;
-  languageModel: LanguageModel;
+  languageModel: LanguageModelV3;
   system?: string;
   messages: ModelMessage[];
   temperature?: number;
@@ -32,6 +32,29 @@ export interface ModelCallResult extends AttemptResult {
 }
 
 class FirstTokenTimeout extends Error {}
+
+/** The conversation as the provider interface takes it: the history is plain text. */
+export function toPrompt(system: string | undefined, messages: ModelMessage[]): LanguageModelV3Prompt {
+  const prompt: LanguageModelV3Prompt = system ? [{ role: 'system', content: system }] : [];
+  for (const message of messages) {
+    if (typeof message.content !== 'string') throw new Error('History messages are plain text');
+    if (message.role === 'user' || message.role === 'assistant')
+      prompt.push({ role: message.role, content: [{ type: 'text', text: message.content }] });
+  }
+  return prompt;
+}
+
+export function toUsage(usage: LanguageModelV3Usage): Usage {
+  const input = usage.inputTokens.total ?? 0;
+  const output = usage.outputTokens.total ?? 0;
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: input + output,
+    ...(usage.inputTokens.cacheRead ? { cachedInputTokens: usage.inputTokens.cacheRead } : {}),
+    ...(usage.outputTokens.reasoning ? { reasoningTokens: usage.outputTokens.reasoning } : {}),
+  };
+}
 
 /** Classifies a provider failure without ever reading its text for secrets: codes and statuses only. */
 export function describeProviderError(error: unknown): { code: string; message: string; retryable: boolean } {
@@ -91,10 +114,11 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
     retryable: false,
   };
   try {
-    const stream = streamText({
-      model: request.languageModel,
-      system: request.system || undefined,
-      messages: request.messages,
+    // The provider's own stream (LanguageModelV3 `doStream`): streamText's pipeline around it costs
+    // more CPU than the rest of a turn together (bench/experiments/ai-sdk-cost.ts), and we use none of
+    // it: our fallback chain is the retry policy, and history is plain text.
+    const { stream } = await request.languageModel.doStream({
+      prompt: toPrompt(request.system, request.messages),
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       // Ollama reads sampling settings only from `options`; other providers ignore this key.
@@ -106,38 +130,25 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
           },
         },
       },
-      maxRetries: 0, // the fallback chain is our retry policy
       abortSignal: AbortSignal.any([request.turnSignal, attemptAbort.signal]),
-      onError: () => {}, // errors arrive as stream parts below; the SDK must not print them
     });
-    for await (const part of stream.fullStream) {
-      if (part.type === 'text-delta' && part.text) {
+    for await (const part of stream as unknown as AsyncIterable<LanguageModelV3StreamPart>) {
+      if (part.type === 'text-delta') {
+        if (!part.delta) continue;
         if (!producedText) clearTimeout(timeout);
         producedText = true;
-        request.onTextDelta(part.text);
-      } else if (part.type === 'reasoning-delta' && part.text) {
+        request.onTextDelta(part.delta);
+      } else if (part.type === 'reasoning-delta') {
+        if (!part.delta) continue;
         clearTimeout(timeout);
-        request.onReasoningDelta(part.text);
-      } else if (part.type === 'finish-step') {
-        result.providerModelId = part.response.modelId;
+        request.onReasoningDelta(part.delta);
+      } else if (part.type === 'response-metadata') {
+        if (part.modelId) result.providerModelId = part.modelId;
       } else if (part.type === 'finish') {
-        const usage = part.totalUsage;
-        result.usage = {
-          inputTokens: usage.inputTokens ?? 0,
-          outputTokens: usage.outputTokens ?? 0,
-          totalTokens: usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
-          ...(usage.inputTokenDetails?.cacheReadTokens
-            ? { cachedInputTokens: usage.inputTokenDetails.cacheReadTokens }
-            : {}),
-          ...(usage.outputTokenDetails?.reasoningTokens
-            ? { reasoningTokens: usage.outputTokenDetails.reasoningTokens }
-            : {}),
-        };
-        result.finishReason = toFinishReason(part.finishReason);
+        result.usage = toUsage(part.usage);
+        result.finishReason = toFinishReason(part.finishReason.unified);
       } else if (part.type === 'error') {
         throw part.error;
-      } else if (part.type === 'abort') {
-        break;
       }
     }
     if (attemptAbort.signal.aborted) throw attemptAbort.signal.reason;
