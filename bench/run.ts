@@ -136,6 +136,11 @@ async function runScenario(name: ScenarioName, double: DoubleProcess): Promise<b
 }
 
 async function main(): Promise<void> {
+  if (options.reportOnly) {
+    const written = await writeReport(root);
+    log(`wrote ${written.map((file) => path.relative(root, file)).join(', ')}`);
+    process.exit(0);
+  }
   const machine = machineInfo();
   log(
     `Cachibot bench (${options.quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB, node ${machine.node}`,

@@ -40,6 +40,8 @@ export interface BenchOptions {
   only: ScenarioName[];
   profile: boolean;
   writeDocs: boolean;
+  /** Only rewrite docs/benchmarks.md and the chart from bench/results (e.g. after editing analysis.md). */
+  reportOnly: boolean;
   /** Longest wait, per scenario, for other processes to leave the machine quiet (seconds). */
   quietWaitS: number;
   /** A module of bench/experiments/ preloaded into every server child (results kept apart). */
@@ -56,6 +58,7 @@ const USAGE = `npm run bench -- [options]
   --only=a,b              scenarios: ${SCENARIOS.join(', ')}
   --profile               run the server with --cpu-prof and summarise the top functions
   --no-docs               do not rewrite docs/benchmarks.md and the chart
+  --report-only           measure nothing: rewrite the docs from bench/results (after editing analysis.md)
   --experiment=NAME       preload bench/experiments/NAME.ts into the server (results kept apart)
   --wait=S                longest wait per scenario for a quiet machine (full 120, quick 5)
   --turns=N               overhead: sequential turns (full 200, quick 50)
@@ -81,6 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
       wait: { type: 'string' },
       experiment: { type: 'string' },
       turns: { type: 'string' },
@@ -110,6 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     only,
     profile: values.profile === true,
     writeDocs: values['no-docs'] !== true,
+    reportOnly: values['report-only'] === true,
     quietWaitS: number(values.wait, quick ? 5 : 120),
     experiment: values.experiment,
     overhead: {
