@@ -22,6 +22,7 @@ import { LocalModelPool } from '../packages/server/src/models/local/local-model-
 import { setupAdmin } from '../packages/server/test/support/api-client.ts';
 import { sendAndWait } from '../packages/server/test/support/turns.ts';
 import { WsClient } from '../packages/server/test/support/ws-client.ts';
+import { log } from './lib/log.ts';
 
 const MODELS = path.resolve(fileURLToPath(new URL('../', import.meta.url)), '../shared/models');
 const MODEL_FILE = path.join(MODELS, 'stories260K.gguf');
@@ -121,13 +122,13 @@ async function turn(): Promise<number[]> {
 }
 
 if (!existsSync(MODEL_FILE)) {
-  console.error(`No ${MODEL_FILE}: the tiny models live in ../shared/models (see its README).`);
+  process.stderr.write(`No ${MODEL_FILE}: the tiny models live in ../shared/models (see its README).\n`);
   process.exit(1);
 }
 const results = { direct: await direct(), provider: await provider(), turn: await turn() };
-console.log(`local/stories260K, ${RUNS} runs after a warm-up, 507 tokens each, 1 thread, median tokens/s:`);
+log(`local/stories260K, ${RUNS} runs after a warm-up, 507 tokens each, 1 thread, median tokens/s:`);
 for (const [name, rates] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(9)} ${round(median(rates))}  (runs: ${rates.map(round).join(', ')})`);
+  log(`  ${name.padEnd(9)} ${round(median(rates))}  (runs: ${rates.map(round).join(', ')})`);
 }
 const out = path.resolve(fileURLToPath(new URL('./results/local-model.json', import.meta.url)));
 writeFileSync(
@@ -148,4 +149,4 @@ writeFileSync(
     2,
   )}\n`,
 );
-console.log(`→ ${path.relative(process.cwd(), out)}`);
+log(`→ ${path.relative(process.cwd(), out)}`);

@@ -13,6 +13,7 @@ import {
 } from './lib/context.ts';
 import { summarizeCpuProfile } from './lib/cpu-profile.ts';
 import { DoubleProcess } from './lib/double-process.ts';
+import { log } from './lib/log.ts';
 import { machineInfo } from './lib/machine.ts';
 import { type BenchOptions, parseOptions } from './lib/options.ts';
 import { type MachineLoad, MachineLoadSampler } from './lib/proc.ts';
@@ -29,7 +30,6 @@ const resultsDir = path.join(root, 'bench', 'results');
 const args = process.argv.slice(2);
 const options = parseOptions(args);
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
-const log = (line: string) => process.stdout.write(`${line}\n`);
 const experimentPreload = options.experiment
   ? path.join(root, 'bench', 'experiments', `${options.experiment}.ts`)
   : undefined;

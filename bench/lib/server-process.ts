@@ -75,6 +75,7 @@ export class ServerProcess {
         OPENAI_API_KEY: 'bench',
         OPENAI_BASE_URL: options.doubleUrl,
         OLLAMA_BASE_URL: 'http://127.0.0.1:9', // nothing listens there: ollama is unavailable at once
+        LMSTUDIO_BASE_URL: 'http://127.0.0.1:9/v1', // and so is LM Studio
         CACHIBOT_MAX_CONCURRENT_TURNS: '100000',
         CACHIBOT_MAX_SOCKETS: '100000',
         // Abuse limits (per user / per socket) would refuse the load the bench generates on purpose.

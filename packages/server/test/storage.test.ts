@@ -2,7 +2,7 @@ import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TurnRepository } from '../src/turns/turn-repository.ts';
 import { type ApiClient, createUser, setupAdmin } from './support/api-client.ts';
-import { createPgSchema, removeDir, startServer, type TestServer } from './support/server.ts';
+import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { sendAndWait } from './support/turns.ts';
 import { WsClient } from './support/ws-client.ts';
 
@@ -11,19 +11,12 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
   let server: TestServer;
   let admin: ApiClient;
   let bob: ApiClient;
-  let dropSchema: (() => Promise<void>) | undefined;
   let double: OpenAIDouble;
 
   beforeAll(async () => {
     double = await startOpenAIDouble();
-    let pgSchema: string | undefined;
-    if (engine === 'postgres') {
-      const created = await createPgSchema();
-      pgSchema = created.schema;
-      dropSchema = created.drop;
-    }
     server = await startServer({
-      pgSchema,
+      engine,
       env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: double.url, CACHIBOT_MAX_CONCURRENT_TURNS: '20' },
     });
     admin = await setupAdmin(server.url);
@@ -32,7 +25,6 @@ describe.each(['sqlite', 'postgres'] as const)('bots and chats on %s', (engine) 
   afterAll(async () => {
     await server.stop();
     removeDir(server.dataDir);
-    await dropSchema?.();
     await double.close();
   });
 

@@ -44,7 +44,7 @@ function firstLoadFiles(entries: string[]): string[] {
 }
 
 describe('the first-load bundle', () => {
-  it('stays under 400 KB of gzipped JavaScript', () => {
+  it('stays under 400 KB of gzipped JavaScript', async ({ annotate }) => {
     const html = readFileSync(path.join(WEB_DIST, 'index.html'), 'utf8');
     const entries = entryScripts(html);
     expect(entries.length).toBeGreaterThan(0); // the build really has an entry script
@@ -56,7 +56,7 @@ describe('the first-load bundle', () => {
     }));
     const total = sizes.reduce((sum, size) => sum + size.gzip, 0);
     const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
-    console.log(
+    await annotate(
       `first-load JS: ${kb(total)} gzipped (budget ${kb(BUDGET_BYTES)}) — ` +
         sizes.map((size) => `${size.file} ${kb(size.raw)} raw / ${kb(size.gzip)} gzip`).join(', '),
     );

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { answerTotals } from '../chats/chat-totals.ts';
 
 /** Migrations in code (not files) so they ship inside the package and run at start. */
 const migrations: Record<string, Migration> = {
@@ -183,22 +184,6 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
-
-/** What one finished answer adds to its chat's totals. */
-export function answerTotals(metadata: {
-  usage?: { inputTokens?: number; outputTokens?: number };
-  costUsd?: number;
-}): { input_tokens: number; output_tokens: number; cost_micros: number; unpriced_answers: number } {
-  const input = metadata.usage?.inputTokens ?? 0;
-  const output = metadata.usage?.outputTokens ?? 0;
-  const priced = metadata.costUsd !== undefined;
-  return {
-    input_tokens: input,
-    output_tokens: output,
-    cost_micros: priced ? Math.round((metadata.costUsd as number) * 1_000_000) : 0,
-    unpriced_answers: !priced && input + output > 0 ? 1 : 0,
-  };
-}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

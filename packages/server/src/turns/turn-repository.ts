@@ -1,6 +1,6 @@
 import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
+import { answerTotals } from '../chats/chat-totals.ts';
 import type { Db } from '../db/database.ts';
-import { answerTotals } from '../db/migrations.ts';
 import type { ChatTable, MessageTable, TurnEventTable, TurnTable } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';
 

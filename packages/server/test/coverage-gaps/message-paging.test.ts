@@ -2,7 +2,7 @@ import type { Message } from '@cachibot/protocol';
 import { type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, setupAdmin } from '../support/api-client.ts';
-import { createPgSchema, removeDir, startServer, type TestServer } from '../support/server.ts';
+import { removeDir, startServer, type TestServer } from '../support/server.ts';
 import { clientMessageId, sendAndWait } from '../support/turns.ts';
 import { WsClient } from '../support/ws-client.ts';
 
@@ -19,7 +19,6 @@ describe.each(['sqlite', 'postgres'] as const)('message history paging on %s', (
   let double: OpenAIDouble;
   let server: TestServer;
   let admin: ApiClient;
-  let dropSchema: (() => Promise<void>) | undefined;
   let chatId: string;
   let botId: string;
   /** Every message of the chat, oldest first, as one big page returned it. */
@@ -46,14 +45,8 @@ describe.each(['sqlite', 'postgres'] as const)('message history paging on %s', (
 
   beforeAll(async () => {
     double = await startOpenAIDouble();
-    let pgSchema: string | undefined;
-    if (engine === 'postgres') {
-      const created = await createPgSchema();
-      pgSchema = created.schema;
-      dropSchema = created.drop;
-    }
     server = await startServer({
-      pgSchema,
+      engine,
       env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: double.url, CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini' },
     });
     admin = await setupAdmin(server.url);
@@ -87,7 +80,6 @@ describe.each(['sqlite', 'postgres'] as const)('message history paging on %s', (
   afterAll(async () => {
     await server?.stop();
     if (server) removeDir(server.dataDir);
-    await dropSchema?.();
     await double?.close();
   });
 

@@ -20,7 +20,7 @@ import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiClient, createUser, setupAdmin } from '../support/api-client.ts';
-import { createPgSchema, removeDir, startServer, type TestServer } from '../support/server.ts';
+import { removeDir, startServer, type TestServer } from '../support/server.ts';
 import { startTurn } from '../support/turns.ts';
 import { WsClient } from '../support/ws-client.ts';
 import {
@@ -753,16 +753,13 @@ describe('REST: hostile bodies on every route that takes one, hostile paths, que
  */
 describe('PostgreSQL: NUL bytes in every string field, path id and frame field â†’ 4xx / typed error, never internal', () => {
   let pg: TestServer;
-  let dropSchema: () => Promise<void>;
   let owner: ApiClient;
   let ownBot: string;
   let ownChat: string;
 
   beforeAll(async () => {
-    const created = await createPgSchema();
-    dropSchema = created.drop;
     pg = await startServer({
-      pgSchema: created.schema,
+      engine: 'postgres',
       env: { OPENAI_API_KEY: 'pg-key', OPENAI_BASE_URL: double.url },
     });
     owner = await setupAdmin(pg.url, 'pg-admin');
@@ -773,7 +770,6 @@ describe('PostgreSQL: NUL bytes in every string field, path id and frame field â
   afterAll(async () => {
     await pg?.stop();
     if (pg) removeDir(pg.dataDir);
-    await dropSchema?.();
   });
 
   type Shape = Record<string, { _zod: { def: { type: string; innerType?: unknown } } }>;

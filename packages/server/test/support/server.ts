@@ -20,6 +20,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   dataDir?: string;
   pgSchema?: string;
+  /** `postgres`: a fresh schema of its own, dropped again by `stop()`. */
+  engine?: 'sqlite' | 'postgres';
 }
 
 /** Creates an empty PostgreSQL schema for one test file and returns it with its cleanup. */
@@ -51,18 +53,22 @@ export function removeDir(dir: string): void {
 /** A real server on 127.0.0.1, port 0, with a temporary data directory (or the given one). */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
+  const own = options.engine === 'postgres' && !options.pgSchema ? await createPgSchema() : undefined;
+  const pgSchema = options.pgSchema ?? own?.schema;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     CACHIBOT_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    OLLAMA_BASE_URL: 'http://127.0.0.1:9', // nothing listens there: ollama shows as unavailable at once
+    // Nothing listens there: ollama and LM Studio show as unavailable at once, even where they run.
+    OLLAMA_BASE_URL: 'http://127.0.0.1:9',
+    LMSTUDIO_BASE_URL: 'http://127.0.0.1:9/v1',
     CACHIBOT_PERSIST_INTERVAL_MS: '50',
     CACHIBOT_SHUTDOWN_GRACE_MS: '5000',
-    ...(options.pgSchema ? { DATABASE_URL: PG_URL } : {}),
+    ...(pgSchema ? { DATABASE_URL: PG_URL } : {}),
     ...options.env,
   });
-  const cachibot = await buildApp(config, { pgSchema: options.pgSchema });
+  const cachibot = await buildApp(config, { pgSchema });
   await cachibot.app.listen({ port: 0, host: '127.0.0.1' });
   const address = cachibot.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -71,6 +77,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     dataDir,
     cachibot,
-    stop: () => cachibot.close(),
+    stop: async () => {
+      await cachibot.close();
+      await own?.drop();
+    },
   };
 }

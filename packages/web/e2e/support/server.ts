@@ -46,6 +46,7 @@ export async function startE2EServer(env: Record<string, string> = {}): Promise<
       OPENAI_API_KEY: 'sk-e2e-double',
       OPENAI_BASE_URL: double.url,
       OLLAMA_BASE_URL: 'http://127.0.0.1:9', // nothing listens there: ollama is unavailable at once
+      LMSTUDIO_BASE_URL: 'http://127.0.0.1:9/v1', // and so is LM Studio
       CACHIBOT_PERSIST_INTERVAL_MS: '50',
       CACHIBOT_SHUTDOWN_GRACE_MS: '3000',
       ...env,
