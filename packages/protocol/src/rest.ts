@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, ModelIdSchema } from './common.ts';
+import type { Bot, Chat } from './entities.ts';
 import { LIMITS } from './limits.ts';
 
 const nonBlank = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
@@ -76,9 +77,34 @@ export const ListMessagesQuerySchema = z.strictObject({
 });
 export type ListMessagesQuery = z.infer<typeof ListMessagesQuerySchema>;
 
+/** Bot and chat lists page by keyset: `cursor` is opaque, handed out as the previous page's `nextCursor`. */
+export const LIST_PAGE = { defaultLimit: 50, maxLimit: 200, cursorChars: 500 } as const;
+
+const listPageFields = {
+  limit: z.coerce.number().int().min(1).max(LIST_PAGE.maxLimit).default(LIST_PAGE.defaultLimit),
+  cursor: z.string().min(1, 'must not be empty').max(LIST_PAGE.cursorChars).optional(),
+};
+
+export const ListBotsQuerySchema = z.strictObject(listPageFields);
+export type ListBotsQuery = z.infer<typeof ListBotsQuerySchema>;
+
 export const ListChatsQuerySchema = z.strictObject({
   archived: z.enum(['true', 'false', 'all']).optional(),
+  ...listPageFields,
 });
+export type ListChatsQuery = z.infer<typeof ListChatsQuerySchema>;
+
+/** `GET /api/bots`: `nextCursor` is null on the last page. */
+export interface BotsPage {
+  bots: Bot[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/bots/:botId/chats`: `nextCursor` is null on the last page. */
+export interface ChatsPage {
+  chats: Chat[];
+  nextCursor: string | null;
+}
 
 export const IdParamsSchema = {
   bot: z.strictObject({ botId: IdSchema }),

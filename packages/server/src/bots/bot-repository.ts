@@ -18,18 +18,76 @@ export const toBot = (row: BotTable): Bot => ({
   updatedAt: row.updated_at,
 });
 
+/** Where a page of the bot list ends: the sort key of its last bot. */
+export interface BotListKey {
+  isDefault: number;
+  createdAt: string;
+  id: string;
+}
+
+/** The opaque `cursor` of the bot list: its key as base64url JSON (clients must not build one). */
+export function encodeBotCursor(key: BotListKey): string {
+  return Buffer.from(JSON.stringify(['bots', key.isDefault, key.createdAt, key.id])).toString('base64url');
+}
+
+/** The key of a cursor this list handed out, or null for anything else. */
+export function decodeBotCursor(cursor: string): BotListKey | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 4 || value[0] !== 'bots') return null;
+    const [, isDefault, createdAt, id] = value as unknown[];
+    if ((isDefault !== 0 && isDefault !== 1) || typeof createdAt !== 'string' || typeof id !== 'string')
+      return null;
+    if (createdAt.length > 40 || id.length > 100 || (createdAt + id).includes('\u0000')) return null;
+    return { isDefault, createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
 export class BotRepository {
   constructor(private readonly db: Db) {}
 
-  listForUser(userId: string): Promise<BotTable[]> {
-    return this.db
-      .selectFrom('bots')
-      .selectAll()
-      .where('user_id', '=', userId)
+  /**
+   * One page of a user's bots in list order (the default bot first, then oldest first), after `after`:
+   * keyset paging, so bots created meanwhile land after the last page instead of shifting the pages.
+   * Reads one row more than `limit` to tell whether another page follows.
+   */
+  async pageForUser(
+    userId: string,
+    limit: number,
+    after?: BotListKey,
+  ): Promise<{ rows: BotTable[]; next: BotListKey | null }> {
+    let query = this.db.selectFrom('bots').selectAll().where('user_id', '=', userId);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('is_default', '<', after.isDefault),
+          eb.and([
+            eb('is_default', '=', after.isDefault),
+            eb.or([
+              eb('created_at', '>', after.createdAt),
+              eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+            ]),
+          ]),
+        ]),
+      );
+    }
+    const rows = await query
       .orderBy('is_default', 'desc')
       .orderBy('created_at')
       .orderBy('id')
+      .limit(limit + 1)
       .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      next:
+        rows.length > limit && last
+          ? { isDefault: Number(last.is_default), createdAt: last.created_at, id: last.id }
+          : null,
+    };
   }
 
   /** Only the owner's bot: another user's id behaves exactly like a missing one. */

@@ -1,4 +1,9 @@
-import { CreateBotBodySchema, IdParamsSchema, UpdateBotBodySchema } from '@cachibot/protocol';
+import {
+  CreateBotBodySchema,
+  IdParamsSchema,
+  ListBotsQuerySchema,
+  UpdateBotBodySchema,
+} from '@cachibot/protocol';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { principalOf } from '../auth/request-auth.ts';
 import { parseInput } from '../validation.ts';
@@ -12,7 +17,9 @@ export function registerBotRoutes(
   const opts = { preHandler: authenticate };
   const userId = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 
-  app.get('/api/bots', opts, async (request) => ({ bots: await bots.list(userId(request)) }));
+  app.get('/api/bots', opts, async (request) =>
+    bots.list(userId(request), parseInput(ListBotsQuerySchema, request.query, 'query')),
+  );
 
   app.post('/api/bots', opts, async (request, reply) => {
     const body = parseInput(CreateBotBodySchema, request.body, 'bot');

@@ -1,8 +1,8 @@
-import type { Bot, CreateBotBody, UpdateBotBody } from '@cachibot/protocol';
+import type { Bot, BotsPage, CreateBotBody, ListBotsQuery, UpdateBotBody } from '@cachibot/protocol';
 import type { BotTable } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { type BotRepository, toBot } from './bot-repository.ts';
+import { type BotRepository, decodeBotCursor, encodeBotCursor, toBot } from './bot-repository.ts';
 
 const DEFAULT_BOT: CreateBotBody = {
   name: 'Cachibot',
@@ -13,11 +13,21 @@ const DEFAULT_BOT: CreateBotBody = {
   models: { default: '' },
 };
 
+/** A cursor is only ever one this list handed out; anything else names the field, like a schema error. */
+const invalidCursor = () =>
+  badRequest('Invalid query: cursor: is not a cursor this list handed out', [
+    { path: 'cursor', message: 'is not a cursor this list handed out', code: 'invalid_cursor' },
+  ]);
+
 export class BotService {
   constructor(private readonly bots: BotRepository) {}
 
-  async list(userId: string): Promise<Bot[]> {
-    return (await this.bots.listForUser(userId)).map(toBot);
+  /** One page of the user's bots; `cursor` is a `nextCursor` this list handed out. */
+  async list(userId: string, query: ListBotsQuery): Promise<BotsPage> {
+    const after = query.cursor === undefined ? undefined : decodeBotCursor(query.cursor);
+    if (after === null) throw invalidCursor();
+    const { rows, next } = await this.bots.pageForUser(userId, query.limit, after);
+    return { bots: rows.map(toBot), nextCursor: next ? encodeBotCursor(next) : null };
   }
 
   /** The bot row as the turn engine needs it: loaded from our database, never from the client. */

@@ -23,17 +23,83 @@ export const toChat = (row: ChatTable): Chat => ({
 
 export type ArchivedFilter = 'true' | 'false' | 'all';
 
+/** Where a page of a chat list ends: the sort key of its last chat. */
+export interface ChatListKey {
+  pinned: number;
+  updatedAt: string;
+  id: string;
+}
+
+/** The opaque `cursor` of a chat list: its key as base64url JSON (clients must not build one). */
+export function encodeChatCursor(key: ChatListKey): string {
+  return Buffer.from(JSON.stringify(['chats', key.pinned, key.updatedAt, key.id])).toString('base64url');
+}
+
+/** The key of a cursor a chat list handed out, or null for anything else. */
+export function decodeChatCursor(cursor: string): ChatListKey | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 4 || value[0] !== 'chats') return null;
+    const [, pinned, updatedAt, id] = value as unknown[];
+    if ((pinned !== 0 && pinned !== 1) || typeof updatedAt !== 'string' || typeof id !== 'string')
+      return null;
+    if (updatedAt.length > 40 || id.length > 100 || (updatedAt + id).includes('\u0000')) return null;
+    return { pinned, updatedAt, id };
+  } catch {
+    return null;
+  }
+}
+
 export class ChatRepository {
   constructor(private readonly db: Db) {}
 
-  listForBot(userId: string, botId: string, archived: ArchivedFilter): Promise<ChatTable[]> {
+  /**
+   * One page of a bot's chats in sidebar order (pinned first, then newest activity), after `after`:
+   * keyset paging, so chats created or touched meanwhile move above the pages already read instead of
+   * shifting the ones still to come. Reads one row more than `limit` to tell whether a page follows.
+   */
+  async pageForBot(
+    userId: string,
+    botId: string,
+    archived: ArchivedFilter,
+    limit: number,
+    after?: ChatListKey,
+  ): Promise<{ rows: ChatTable[]; next: ChatListKey | null }> {
     let query = this.db
       .selectFrom('chats')
       .selectAll()
       .where('user_id', '=', userId)
       .where('bot_id', '=', botId);
     if (archived !== 'all') query = query.where('archived', '=', archived === 'true' ? 1 : 0);
-    return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').execute();
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('pinned', '<', after.pinned),
+          eb.and([
+            eb('pinned', '=', after.pinned),
+            eb.or([
+              eb('updated_at', '<', after.updatedAt),
+              eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+            ]),
+          ]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('pinned', 'desc')
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      next:
+        rows.length > limit && last
+          ? { pinned: Number(last.pinned), updatedAt: last.updated_at, id: last.id }
+          : null,
+    };
   }
 
   findOwned(userId: string, chatId: string): Promise<ChatTable | undefined> {

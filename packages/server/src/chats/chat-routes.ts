@@ -20,8 +20,8 @@ export function registerChatRoutes(
 
   app.get('/api/bots/:botId/chats', opts, async (request) => {
     const { botId } = parseInput(IdParamsSchema.bot, request.params, 'path');
-    const { archived } = parseInput(ListChatsQuerySchema, request.query, 'query');
-    return { chats: await chats.listForBot(userId(request), botId, archived) };
+    const query = parseInput(ListChatsQuerySchema, request.query, 'query');
+    return chats.listForBot(userId(request), botId, query);
   });
 
   app.post('/api/bots/:botId/chats', opts, async (request, reply) => {

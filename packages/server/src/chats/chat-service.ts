@@ -1,10 +1,23 @@
-import type { Chat, ListMessagesQuery, Message, UpdateChatBody } from '@cachibot/protocol';
+import type {
+  Chat,
+  ChatsPage,
+  ListChatsQuery,
+  ListMessagesQuery,
+  Message,
+  UpdateChatBody,
+} from '@cachibot/protocol';
 import type { BotService } from '../bots/bot-service.ts';
 import type { Db } from '../db/database.ts';
 import type { ChatTable } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { type ArchivedFilter, type ChatRepository, toChat } from './chat-repository.ts';
+import {
+  type ArchivedFilter,
+  type ChatRepository,
+  decodeChatCursor,
+  encodeChatCursor,
+  toChat,
+} from './chat-repository.ts';
 import { type MessageRepository, toMessage } from './message-repository.ts';
 
 export const NEW_CHAT_TITLE = 'New chat';
@@ -36,6 +49,12 @@ export function newChatRow(userId: string, botId: string, title: string, model: 
   };
 }
 
+/** A cursor is only ever one this list handed out; anything else names the field, like a schema error. */
+const invalidCursor = () =>
+  badRequest('Invalid query: cursor: is not a cursor this list handed out', [
+    { path: 'cursor', message: 'is not a cursor this list handed out', code: 'invalid_cursor' },
+  ]);
+
 export class ChatService {
   constructor(
     private readonly db: Db,
@@ -44,9 +63,14 @@ export class ChatService {
     private readonly bots: BotService,
   ) {}
 
-  async listForBot(userId: string, botId: string, archived: ArchivedFilter = 'false'): Promise<Chat[]> {
+  /** One page of a bot's chats; `cursor` is a `nextCursor` this list handed out. */
+  async listForBot(userId: string, botId: string, query: ListChatsQuery): Promise<ChatsPage> {
+    const after = query.cursor === undefined ? undefined : decodeChatCursor(query.cursor);
+    if (after === null) throw invalidCursor();
     await this.bots.getOwnedRow(userId, botId);
-    return (await this.chats.listForBot(userId, botId, archived)).map(toChat);
+    const archived: ArchivedFilter = query.archived ?? 'false';
+    const { rows, next } = await this.chats.pageForBot(userId, botId, archived, query.limit, after);
+    return { chats: rows.map(toChat), nextCursor: next ? encodeChatCursor(next) : null };
   }
 
   async create(userId: string, botId: string, title?: string): Promise<Chat> {
