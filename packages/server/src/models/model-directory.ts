@@ -33,13 +33,17 @@ export function splitModelId(modelId: string): { provider: string; name: string 
 export class ModelDirectory {
   private readonly listings = new Map<string, ProviderListing>();
   private readonly inflight = new Map<string, Promise<ProviderListing>>();
+  /** Maps, never plain objects, keyed by provider: `constructor/x` must not find Object's members. */
+  private readonly globalSettings: Map<string, ProviderSettings>;
 
   constructor(
     private readonly adapters: Map<string, ProviderAdapter>,
     readonly catalogue: Catalogue,
     private readonly options: DirectoryOptions,
-    private readonly globalSettings: Record<string, ProviderSettings> = {},
-  ) {}
+    globalSettings: Record<string, ProviderSettings> = {},
+  ) {
+    this.globalSettings = new Map(Object.entries(globalSettings));
+  }
 
   get providerIds(): string[] {
     return [...this.adapters.keys()];
@@ -94,7 +98,7 @@ export class ModelDirectory {
    */
   languageModel(modelId: string, botSettings: Record<string, ProviderSettings> = {}): LanguageModelV3 {
     const { provider, name } = splitModelId(modelId);
-    const own = botSettings[provider];
+    const own = new Map(Object.entries(botSettings)).get(provider);
     const adapter = own && name ? this.adapterWith(provider, own) : this.adapters.get(provider);
     if (!adapter || !name) {
       const configured = this.providerIds.join(', ') || 'none';
@@ -107,7 +111,7 @@ export class ModelDirectory {
   }
 
   private adapterWith(provider: string, own: ProviderSettings): ProviderAdapter {
-    const global = this.globalSettings[provider] ?? {};
+    const global = this.globalSettings.get(provider) ?? {};
     return createProviderAdapter(provider, { ...global, ...own });
   }
 

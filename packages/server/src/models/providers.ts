@@ -20,17 +20,20 @@ export interface ProviderAdapter {
   describeModel?(modelName: string): CatalogueEntry | undefined;
 }
 
-/** OpenAI-compatible providers beyond OpenAI itself, with their default base URLs. */
-const COMPATIBLE_DEFAULTS: Record<string, string | undefined> = {
-  compatible: undefined,
-  openrouter: 'https://openrouter.ai/api/v1',
-  groq: 'https://api.groq.com/openai/v1',
-  google: 'https://generativelanguage.googleapis.com/v1beta/openai',
-  mistral: 'https://api.mistral.ai/v1',
-  deepseek: 'https://api.deepseek.com/v1',
-  xai: 'https://api.x.ai/v1',
-  lmstudio: 'http://127.0.0.1:1234/v1',
-};
+/**
+ * OpenAI-compatible providers beyond OpenAI itself, with their default base URLs. A Map: provider ids
+ * come from model ids users type, and `constructor` or `__proto__` must not find Object's members.
+ */
+const COMPATIBLE_DEFAULTS = new Map<string, string | undefined>([
+  ['compatible', undefined],
+  ['openrouter', 'https://openrouter.ai/api/v1'],
+  ['groq', 'https://api.groq.com/openai/v1'],
+  ['google', 'https://generativelanguage.googleapis.com/v1beta/openai'],
+  ['mistral', 'https://api.mistral.ai/v1'],
+  ['deepseek', 'https://api.deepseek.com/v1'],
+  ['xai', 'https://api.x.ai/v1'],
+  ['lmstudio', 'http://127.0.0.1:1234/v1'],
+]);
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
@@ -101,7 +104,7 @@ function ollamaAdapter(settings: ProviderSettings): ProviderAdapter {
 }
 
 function compatibleAdapter(id: string, settings: ProviderSettings): ProviderAdapter {
-  const baseURL = trimSlash(settings.baseURL ?? COMPATIBLE_DEFAULTS[id] ?? '');
+  const baseURL = trimSlash(settings.baseURL ?? COMPATIBLE_DEFAULTS.get(id) ?? '');
   const provider = createOpenAICompatible({ name: id, baseURL, apiKey: settings.apiKey, includeUsage: true });
   return {
     id,

@@ -27,8 +27,27 @@ export interface ModelCallResult extends AttemptResult {
   /** Whether any text reached the client: after that a failure is an error, never a silent restart. */
   producedText: boolean;
   cancelled: boolean;
-  /** Whether the next fallback model may take over (rate limit, 5xx, timeout, unknown model). */
+  /**
+   * Whether another attempt may succeed where this one failed: the AI SDK's `isRetryable` (408, 409,
+   * 429, 5xx, network errors), a first-token timeout, and an unknown model (another model may exist).
+   * Never after text reached the client.
+   */
   retryable: boolean;
+  /** How long the provider asked us to wait (`retry-after-ms`, `Retry-After`), uncapped: cap it before sleeping. */
+  retryAfterMs?: number;
+  /** The stream failed after text reached the client: the answer is partial, and says after how much. */
+  brokeMidStream?: boolean;
+  /** Text deltas received (one per token for the providers we speak to). */
+  tokensStreamed?: number;
+}
+
+export interface ProviderErrorDescription {
+  /** One of our stable codes: `rate_limited`, `unknown_model`, `provider_auth`, `provider_error`, `provider_unreachable`, `timeout`. */
+  code: string;
+  /** Safe to show: built from statuses and counts, never from the provider's text. */
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
 }
 
 class FirstTokenTimeout extends Error {}
@@ -56,17 +75,69 @@ export function toUsage(usage: LanguageModelV3Usage): Usage {
   };
 }
 
-/** Classifies a provider failure without ever reading its text for secrets: codes and statuses only. */
-export function describeProviderError(error: unknown): { code: string; message: string; retryable: boolean } {
+/**
+ * The wait a provider asks for, read as the AI SDK's own retry does: `retry-after-ms` (OpenAI) first,
+ * then `Retry-After` in seconds or as an HTTP date. Undefined when absent, unreadable or in the past.
+ */
+export function retryAfterMsFrom(
+  headers: Record<string, string> | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const header = (name: string) =>
+    Object.entries(headers)
+      .find(([key]) => key.toLowerCase() === name)?.[1]
+      ?.trim();
+  const valid = (ms: number) => (Number.isFinite(ms) && ms >= 0 ? ms : undefined);
+  const milliseconds = header('retry-after-ms');
+  if (milliseconds) {
+    const ms = valid(Number.parseFloat(milliseconds));
+    if (ms !== undefined) return ms;
+  }
+  const retryAfter = header('retry-after');
+  if (!retryAfter) return undefined;
+  const seconds = Number.parseFloat(retryAfter);
+  if (!Number.isNaN(seconds)) return valid(seconds * 1000);
+  return valid(Date.parse(retryAfter) - now);
+}
+
+/** Network failures seen bare (Ollama's provider lets undici's `terminated` through unwrapped). */
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET']);
+function isConnectionError(error: unknown): boolean {
+  // fetch reports network failures as TypeError ("fetch failed", "terminated"); node-fetch as FetchError.
+  if (error instanceof Error && (error.name === 'TypeError' || error.name === 'FetchError')) return true;
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * Classifies a provider failure with the AI SDK's own judgement (`APICallError.isRetryable`, the
+ * `Retry-After` headers) under our stable codes, never reading the provider's text (it may echo a key).
+ */
+export function describeProviderError(error: unknown, now = Date.now()): ProviderErrorDescription {
   const cause = RetryError.isInstance(error) ? error.lastError : error;
   if (cause instanceof FirstTokenTimeout) return { code: 'timeout', message: cause.message, retryable: true };
   if (AppError.isInstance(cause)) return { code: cause.code, message: cause.message, retryable: true };
+  // Retryable for the chain: another model may exist where this one does not.
   if (NoSuchModelError.isInstance(cause))
     return { code: 'unknown_model', message: 'The provider does not know this model', retryable: true };
   if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;
+    const retryable = cause.isRetryable;
+    const retryAfterMs = retryAfterMsFrom(cause.responseHeaders, now);
+    const wait = retryAfterMs !== undefined ? { retryAfterMs } : {};
     if (status === 429)
-      return { code: 'rate_limited', message: 'The provider is rate limiting (HTTP 429)', retryable: true };
+      return {
+        code: 'rate_limited',
+        message: 'The provider is rate limiting (HTTP 429)',
+        retryable,
+        ...wait,
+      };
+    // Retryable for the chain, whatever the SDK says of a 404: another model may exist.
     if (status === 404)
       return {
         code: 'unknown_model',
@@ -77,22 +148,50 @@ export function describeProviderError(error: unknown): { code: string; message: 
       return {
         code: 'provider_auth',
         message: `The provider refused the API key (HTTP ${status})`,
-        retryable: false,
+        retryable,
       };
-    if (status !== undefined && status >= 500)
-      return { code: 'provider_error', message: `The provider failed (HTTP ${status})`, retryable: true };
-    if (status !== undefined)
+    if (status === undefined)
+      return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable };
+    // A 2xx here is an answer the SDK could not read ("Failed to process successful response"); it
+    // is retryable when a network error cut it off, and then the connection broke.
+    if (status < 300)
       return {
         code: 'provider_error',
-        message: `The provider rejected the request (HTTP ${status})`,
-        retryable: false,
+        message: retryable
+          ? 'The connection to the provider broke before the first token'
+          : `The provider sent an answer that could not be read (HTTP ${status})`,
+        retryable,
       };
-    return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable: true };
+    return {
+      code: 'provider_error',
+      message: retryable
+        ? `The provider failed (HTTP ${status})`
+        : `The provider rejected the request (HTTP ${status})`,
+      retryable,
+      ...wait,
+    };
   }
-  const name = cause instanceof Error ? cause.name : '';
-  if (name === 'TypeError' || name === 'FetchError')
+  if (isConnectionError(cause))
     return { code: 'provider_unreachable', message: 'The provider could not be reached', retryable: true };
   return { code: 'provider_error', message: 'The provider stream failed', retryable: false };
+}
+
+/** A provider's `error` stream part: the provider itself reported the failure, the connection held. */
+class ProviderReportedError extends Error {
+  constructor(readonly reported: unknown) {
+    super('The provider reported an error in its stream');
+  }
+}
+
+const tokens = (count: number) => `${count} ${count === 1 ? 'token' : 'tokens'}`;
+
+/** A failure after text reached the client: say how far the answer got, never "HTTP 200". */
+function describeBreak(error: unknown, streamed: number): ProviderErrorDescription {
+  const message =
+    error instanceof ProviderReportedError
+      ? `The provider stopped with an error after ${tokens(streamed)}`
+      : `The connection to the provider broke after ${tokens(streamed)}`;
+  return { code: 'provider_error', message, retryable: false };
 }
 
 /** One attempt: streams a model's answer, measuring on the server clock. Never throws. */
@@ -105,6 +204,7 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
     request.firstTokenTimeoutMs,
   );
   let producedText = false;
+  let tokensStreamed = 0;
   const result: ModelCallResult = {
     model: request.model,
     startedAt,
@@ -112,6 +212,8 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
     producedText,
     cancelled: false,
     retryable: false,
+    brokeMidStream: false,
+    tokensStreamed,
   };
   try {
     // The provider's own stream (LanguageModelV3 `doStream`): streamText's pipeline around it costs
@@ -137,6 +239,7 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
         if (!part.delta) continue;
         if (!producedText) clearTimeout(timeout);
         producedText = true;
+        tokensStreamed++;
         request.onTextDelta(part.delta);
       } else if (part.type === 'reasoning-delta') {
         if (!part.delta) continue;
@@ -148,7 +251,7 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
         result.usage = toUsage(part.usage);
         result.finishReason = toFinishReason(part.finishReason.unified);
       } else if (part.type === 'error') {
-        throw part.error;
+        throw APICallError.isInstance(part.error) ? part.error : new ProviderReportedError(part.error);
       }
     }
     if (attemptAbort.signal.aborted) throw attemptAbort.signal.reason;
@@ -156,16 +259,20 @@ export async function callModel(request: ModelCallRequest): Promise<ModelCallRes
   } catch (error) {
     if (request.turnSignal.aborted) result.cancelled = true;
     else {
-      const described = describeProviderError(
-        attemptAbort.signal.aborted ? attemptAbort.signal.reason : error,
-      );
+      const reason = attemptAbort.signal.aborted ? attemptAbort.signal.reason : error;
+      const described = producedText
+        ? describeBreak(reason, tokensStreamed)
+        : describeProviderError(reason instanceof ProviderReportedError ? reason.reported : reason);
       result.error = { code: described.code, message: described.message };
       result.retryable = described.retryable && !producedText;
+      result.brokeMidStream = producedText;
+      if (described.retryAfterMs !== undefined) result.retryAfterMs = described.retryAfterMs;
     }
   } finally {
     clearTimeout(timeout);
     result.endedAt = Date.now();
     result.producedText = producedText;
+    result.tokensStreamed = tokensStreamed;
   }
   return result;
 }
