@@ -195,3 +195,125 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
   };
 }
+
+// ---- The environment, described ---------------------------------------------------------------
+// docs/api.md's configuration table is generated from this (npm run docs:api). Keyed by EnvSchema's
+// keys, so a variable added there without a line here does not compile.
+
+export interface EnvVariable {
+  name: string;
+  /** Markdown: what applies while the variable is unset. */
+  default: string;
+  meaning: string;
+}
+
+/** `default` only where EnvSchema has none of its own (the schema's default is used otherwise). */
+const ENV_VARIABLE_DOCS = {
+  PORT: { meaning: 'HTTP + WebSocket port' },
+  HOST: { meaning: 'bind address' },
+  CACHIBOT_DATA_DIR: {
+    meaning: 'where the embedded SQLite database (`cachibot.db`), the secret key and `models/` live',
+  },
+  DATABASE_URL: { meaning: '`postgres://…` switches storage to PostgreSQL (same schema, same behaviour)' },
+  LOG_LEVEL: { meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
+  OPENAI_API_KEY: { meaning: 'provider `openai` (Chat Completions), enabled by its key' },
+  OPENAI_BASE_URL: { default: '`https://api.openai.com/v1`', meaning: 'base URL of provider `openai`' },
+  ANTHROPIC_API_KEY: { meaning: 'provider `anthropic`, enabled by its key' },
+  ANTHROPIC_BASE_URL: {
+    default: '`https://api.anthropic.com/v1`',
+    meaning: 'base URL of provider `anthropic`',
+  },
+  OLLAMA_BASE_URL: {
+    default: '`http://127.0.0.1:11434`',
+    meaning: 'provider `ollama` (always on; listed as available when it answers)',
+  },
+  OPENAI_COMPATIBLE_BASE_URL: {
+    meaning: 'provider `compatible`: any OpenAI-compatible server (vLLM, llama.cpp server, …), enabled by it',
+  },
+  OPENAI_COMPATIBLE_API_KEY: { meaning: 'API key of provider `compatible`, if its server wants one' },
+  OPENROUTER_API_KEY: { meaning: 'provider `openrouter`, enabled by its key' },
+  GROQ_API_KEY: { meaning: 'provider `groq`, enabled by its key' },
+  GOOGLE_GENERATIVE_AI_API_KEY: {
+    meaning: 'provider `google` (Gemini, through its OpenAI-compatible endpoint), enabled by its key',
+  },
+  MISTRAL_API_KEY: { meaning: 'provider `mistral`, enabled by its key' },
+  DEEPSEEK_API_KEY: { meaning: 'provider `deepseek`, enabled by its key' },
+  XAI_API_KEY: { meaning: 'provider `xai`, enabled by its key' },
+  LMSTUDIO_BASE_URL: {
+    default: '`http://127.0.0.1:1234/v1`',
+    meaning: "provider `lmstudio`: LM Studio's local server (always on; listed as available when it answers)",
+  },
+  CACHIBOT_DEFAULT_MODEL: {
+    default: 'first available',
+    meaning: 'system default model id, e.g. `openai/gpt-4o-mini`',
+  },
+  CACHIBOT_SECRET_KEY: {
+    default: '`<data dir>/secret.key`',
+    meaning:
+      '32 bytes (base64 or hex) that seal per-bot API keys at rest; by default a key file is created on first start (mode 0600)',
+  },
+  CACHIBOT_MAX_CONCURRENT_TURNS: { meaning: 'answers running at once per user; more → `rate_limited`' },
+  CACHIBOT_MAX_SOCKETS: { meaning: 'open WebSockets per user; more → upgrade refused with `429`' },
+  CACHIBOT_TURNS_PER_MINUTE: { meaning: 'messages per user per minute; more → `rate_limited`' },
+  CACHIBOT_WS_FRAME_BURST: {
+    meaning: 'frames per socket in a burst (pings excepted); more → `rate_limited`',
+  },
+  CACHIBOT_WS_FRAMES_PER_SECOND: { meaning: 'sustained frames per second per socket, after the burst' },
+  CACHIBOT_ALLOWED_ORIGINS: {
+    default: 'same origin',
+    meaning: 'extra browser origins (comma-separated, exact) allowed to open the WebSocket with a cookie',
+  },
+  CACHIBOT_PERSIST_INTERVAL_MS: {
+    meaning: 'a streaming answer is written at least this often (or every `CACHIBOT_PERSIST_BYTES`)',
+  },
+  CACHIBOT_PERSIST_BYTES: { meaning: '… or every this many bytes of new text, whichever comes first' },
+  CACHIBOT_FIRST_TOKEN_TIMEOUT_MS: {
+    meaning: 'no first token within this time → attempt error `timeout`; the next fallback model takes over',
+  },
+  CACHIBOT_HEARTBEAT_INTERVAL_MS: { meaning: 'WebSocket protocol ping interval' },
+  CACHIBOT_HEARTBEAT_TIMEOUT_MS: {
+    meaning: 'a socket that does not answer a ping within this time is dropped',
+  },
+  CACHIBOT_SHUTDOWN_GRACE_MS: {
+    meaning:
+      'on SIGTERM, running answers get this long to finish; any still running then is stored as `interrupted` (text kept)',
+  },
+  CACHIBOT_MODELS_TTL_MS: { meaning: "how long a provider's discovered model list is cached" },
+  CACHIBOT_DISCOVERY_TIMEOUT_MS: {
+    meaning: 'a provider that does not list its models within this time is shown as unavailable for now',
+  },
+  CACHIBOT_WEB_DIR: { default: '`packages/web/dist`', meaning: 'where the built web app is served from' },
+  CACHIBOT_TRUST_PROXY: {
+    default: '`false`',
+    meaning:
+      'behind a reverse proxy that terminates TLS: `true`, or its addresses (`loopback`, `10.0.0.0/8`, …, comma-separated); then `X-Forwarded-*` counts and the session cookie is `Secure`',
+  },
+  CACHIBOT_MODEL_DIRS: {
+    meaning:
+      'more folders of `*.gguf` models (`:`-separated; `;` on Windows), besides `<data dir>/models`; each file is the model `local/<name>`',
+  },
+  CACHIBOT_LOCAL_MODELS_LOADED: {
+    meaning: 'local models kept in memory at once; the least recently used idle one is unloaded first',
+  },
+  CACHIBOT_LOCAL_CONTEXT_SIZE: {
+    meaning: 'context given to a local model: its training context, capped at this',
+  },
+  CACHIBOT_LOCAL_THREADS: { meaning: 'CPU threads per local generation' },
+  CACHIBOT_LOCAL_GPU: {
+    meaning:
+      'llama.cpp backend for local models: `off` (CPU), `auto`, `cuda`, `vulkan` or `metal` (needs a GPU build)',
+  },
+} satisfies Record<keyof typeof EnvSchema.shape, { default?: string; meaning: string }>;
+
+function schemaDefault(schema: z.ZodType): string | undefined {
+  return schema instanceof z.ZodDefault ? `\`${String(schema.def.defaultValue)}\`` : undefined;
+}
+
+/** Every environment variable the server reads, with its default and meaning, in the docs' order. */
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.entries(ENV_VARIABLE_DOCS).map(
+  ([name, doc]: [string, { default?: string; meaning: string }]) => ({
+    name,
+    default: schemaDefault(EnvSchema.shape[name as keyof typeof EnvSchema.shape]) ?? doc.default ?? 'unset',
+    meaning: doc.meaning,
+  }),
+);
