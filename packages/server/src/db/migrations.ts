@@ -183,18 +183,51 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_setup_guard_and_session_expiry': {
+    async up(db: Kysely<unknown>) {
+      // One row at most (its primary key is a constant): the first-run setup inserts it in the same
+      // transaction as the admin, so concurrent setups cannot both commit, on either database.
+      await db.schema
+        .createTable('setup_guard')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`insert into setup_guard (id, created_at)
+        select 'admin', created_at from users order by created_at limit 1`.execute(db);
+      // Expired sessions are deleted at every login, and the oldest beyond the per-user cap.
+      await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
+      await db.schema
+        .createIndex('sessions_user_created_idx')
+        .on('sessions')
+        .columns(['user_id', 'created_at'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('sessions_user_created_idx').ifExists().execute();
+      await db.schema.dropIndex('sessions_expires_idx').ifExists().execute();
+      await db.schema.dropTable('setup_guard').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/**
+ * One migration at a time, each in its own transaction together with its row in the migrations table
+ * (on SQLite too: the dialect in database.ts declares its DDL transactional). A migration that fails
+ * half-way leaves nothing behind, and the next start runs it again from the beginning.
+ */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error || failed) {
-    throw new Error(`Database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, {
-      cause: error,
-    });
+  for (;;) {
+    const { error, results } = await migrator.migrateUp();
+    const failed = results?.find((result) => result.status === 'Error');
+    if (error || failed) {
+      throw new Error(`Database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, {
+        cause: error,
+      });
+    }
+    if (!results || results.length === 0) return;
   }
 }
 

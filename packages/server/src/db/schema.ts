@@ -101,8 +101,15 @@ export interface BotProviderSettingsTable {
   updated_at: string;
 }
 
+/** At most one row: present once the first-run setup created the admin. */
+export interface SetupGuardTable {
+  id: string;
+  created_at: string;
+}
+
 export interface Database {
   bot_provider_settings: BotProviderSettingsTable;
+  setup_guard: SetupGuardTable;
   users: UserTable;
   sessions: SessionTable;
   bots: BotTable;
