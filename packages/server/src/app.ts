@@ -9,7 +9,7 @@ import { requireUser } from './auth/request-auth.ts';
 import { SessionRepository } from './auth/session-repository.ts';
 import { UserRepository } from './auth/user-repository.ts';
 import { registerBotProviderRoutes } from './bots/bot-provider-routes.ts';
-import { BotProviderService } from './bots/bot-provider-service.ts';
+import { BotProviderService, countSealedProviderKeys } from './bots/bot-provider-service.ts';
 import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
@@ -81,13 +81,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('text/plain');
   const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
   // Before the database opens, so that a bad key stops the start without leaving it open.
-  const secretBox = SecretBox.load(config.dataDir, config.secretKey);
+  const existingSecretBox = SecretBox.loadExisting(config.dataDir, config.secretKey);
   const database = await openDatabase({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     pgSchema: options.pgSchema,
   });
   const { db } = database;
+  // No key yet: create one, unless the database holds keys sealed with a key file that went missing.
+  const secretBox =
+    existingSecretBox ??
+    (await SecretBox.createKeyFile(config.dataDir, () => countSealedProviderKeys(db)).catch(
+      async (error: unknown) => {
+        await database.close();
+        throw error;
+      },
+    ));
 
   const bus = new InProcessEventBus();
   const bots = new BotService(new BotRepository(db));

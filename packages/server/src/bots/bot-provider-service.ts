@@ -48,29 +48,29 @@ export class BotProviderService {
     if (body.baseURL !== undefined && user.role !== 'admin') {
       throw new AppError('forbidden', 'Only an admin may set a provider base URL');
     }
-    const existing = await this.db
-      .selectFrom('bot_provider_settings')
-      .selectAll()
-      .where('bot_id', '=', botId)
-      .where('provider', '=', provider)
-      .executeTakeFirst();
-    const row: BotProviderSettingsTable = {
-      bot_id: botId,
-      provider,
-      api_key_sealed:
-        body.apiKey !== undefined ? this.box.seal(body.apiKey) : (existing?.api_key_sealed ?? null),
-      api_key_last4: body.apiKey !== undefined ? body.apiKey.slice(-4) : (existing?.api_key_last4 ?? null),
-      base_url: body.baseURL ?? existing?.base_url ?? null,
-      updated_at: nowIso(),
-    };
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('bot_provider_settings')
-        .where('bot_id', '=', botId)
-        .where('provider', '=', provider)
-        .execute();
-      await trx.insertInto('bot_provider_settings').values(row).execute();
-    });
+    const now = nowIso();
+    const sealed = body.apiKey !== undefined ? this.box.seal(body.apiKey) : null;
+    const last4 = body.apiKey !== undefined ? body.apiKey.slice(-4) : null;
+    // One statement: what the body leaves out keeps its stored value, even with PUTs racing each other.
+    const row = await this.db
+      .insertInto('bot_provider_settings')
+      .values({
+        bot_id: botId,
+        provider,
+        api_key_sealed: sealed,
+        api_key_last4: last4,
+        base_url: body.baseURL ?? null,
+        updated_at: now,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(['bot_id', 'provider']).doUpdateSet({
+          ...(body.apiKey !== undefined ? { api_key_sealed: sealed, api_key_last4: last4 } : {}),
+          ...(body.baseURL !== undefined ? { base_url: body.baseURL } : {}),
+          updated_at: now,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toSetting(row);
   }
 
@@ -112,4 +112,14 @@ export class BotProviderService {
       );
     }
   }
+}
+
+/** Saved provider keys that are sealed: checked at start when the secret key file is missing. */
+export async function countSealedProviderKeys(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('bot_provider_settings')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('api_key_sealed', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

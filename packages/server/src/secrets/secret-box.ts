@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDataDir, restrictFile } from '../db/database.ts';
 
 const KEY_FILE = 'secret.key';
 const VERSION = 'v1';
@@ -17,18 +18,35 @@ export class SecretBox {
     return new SecretBox(key);
   }
 
-  static load(dataDir: string, configured?: string): SecretBox {
+  /**
+   * The configured key, or the one in `<data dir>/secret.key`; undefined when neither exists yet.
+   * Called before the database opens, so that a malformed key stops the start first.
+   */
+  static loadExisting(dataDir: string, configured?: string): SecretBox | undefined {
     if (configured) return SecretBox.fromKey(decodeKey(configured));
     const file = path.join(dataDir, KEY_FILE);
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      // 'wx': never overwrite a key another process just wrote; losing the key loses every secret.
-      try {
-        writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'EEXIST') throw error;
-      }
+    if (!existsSync(file)) return undefined;
+    restrictFile(file);
+    return SecretBox.fromKey(decodeKey(readFileSync(file, 'utf8').trim()));
+  }
+
+  /**
+   * First start: creates `secret.key` — unless the database already holds keys sealed with one. Then
+   * the key file was lost (or the data directory only half restored): a new key could never open
+   * them, so the start stops and says what to do instead of silently making things worse.
+   */
+  static async createKeyFile(dataDir: string, countSealedKeys: () => Promise<number>): Promise<SecretBox> {
+    const file = path.join(dataDir, KEY_FILE);
+    const sealed = await countSealedKeys();
+    if (sealed > 0) throw new MissingSecretKeyError(file, sealed);
+    ensureDataDir(dataDir);
+    // 'wx': never overwrite a key another process just wrote; losing the key loses every secret.
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
     }
+    restrictFile(file);
     return SecretBox.fromKey(decodeKey(readFileSync(file, 'utf8').trim()));
   }
 
@@ -52,6 +70,18 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
       'utf8',
     );
+  }
+}
+
+export class MissingSecretKeyError extends Error {
+  constructor(file: string, sealed: number) {
+    super(
+      `${file} is missing, but the database holds ${sealed} provider API key(s) sealed with it. ` +
+        'Restore secret.key from the backup of this data directory (or set CACHIBOT_SECRET_KEY to the same key) and start again. ' +
+        'If the key is lost for good, clear the saved keys (UPDATE bot_provider_settings SET api_key_sealed = NULL, api_key_last4 = NULL), ' +
+        'start, and enter the keys again in each bot’s settings.',
+    );
+    this.name = 'MissingSecretKeyError';
   }
 }
 
