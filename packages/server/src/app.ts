@@ -102,7 +102,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const bots = new BotService(new BotRepository(db));
   const messages = new MessageRepository(db);
   const chats = new ChatService(db, new ChatRepository(db), messages, bots);
-  const auth = new AuthService(new UserRepository(db), new SessionRepository(db), bots);
+  const auth = new AuthService(db, bots);
   const localLoader = new LlamaCppLoader({ ...config.localModels, log: app.log });
   const local = {
     files: new LocalModelFiles(config.localModels.dirs, config.localModels.contextSize),

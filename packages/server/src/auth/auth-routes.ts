@@ -3,12 +3,20 @@ import {
   CreateUserBodySchema,
   CredentialsBodySchema,
   IdParamsSchema,
+  LIMITS,
 } from '@cachibot/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { type AuthResult, type AuthService, SESSION_MAX_AGE_SECONDS } from './auth-service.ts';
 import { credentialsOf, principalOf, requireUser, SESSION_COOKIE } from './request-auth.ts';
+
+/**
+ * A login takes any password up to the body limit: one too short or too long to be anyone's is simply
+ * wrong, and counts toward the failure limit like every other wrong one (a 400 would not be counted).
+ */
+const LoginBodySchema = CredentialsBodySchema.extend({ password: z.string().max(LIMITS.bodyBytes) });
 
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   const authenticated = { preHandler: requireUser(auth) };
@@ -35,7 +43,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
   });
 
   app.post('/api/auth/login', async (request, reply) => {
-    const result = await auth.login(parseInput(CredentialsBodySchema, request.body, 'login'), request.ip);
+    const result = await auth.login(parseInput(LoginBodySchema, request.body, 'login'), request.ip);
     setSessionCookie(reply, result, request.protocol === 'https');
     return result;
   });

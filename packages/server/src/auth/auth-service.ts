@@ -1,15 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CreateUserBody, CredentialsBody, User } from '@cachibot/protocol';
 import type { BotService } from '../bots/bot-service.ts';
-import { isUniqueViolation } from '../db/database.ts';
+import { type Db, isUniqueViolation } from '../db/database.ts';
+import type { UserTable } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { FailureLimiter } from './login-limiter.ts';
-import { hashPassword, verifyPassword } from './password.ts';
-import type { SessionRepository } from './session-repository.ts';
-import { toUser, type UserRepository } from './user-repository.ts';
+import { LoginThrottle } from './login-limiter.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts';
+import { SessionRepository } from './session-repository.ts';
+import { toUser, UserRepository } from './user-repository.ts';
 
 const SESSION_DAYS = 30;
+/** Sessions a user may hold; a new login beyond it ends the oldest (and closes its sockets). */
+export const MAX_SESSIONS_PER_USER = 20;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export interface AuthResult {
@@ -29,61 +32,89 @@ export interface SessionsEnded {
   allExcept?: string | null;
 }
 
+/** A login's body: any password (a short one is just another wrong one, counted like the rest). */
+export interface LoginBody {
+  username: string;
+  password: string;
+}
+
+export interface AuthOptions {
+  maxSessionsPerUser?: number;
+  throttle?: LoginThrottle;
+}
+
+const setupDone = () => new AppError('conflict', 'Setup is already done; log in instead');
+
 export class AuthService {
-  private readonly ipFailures = new FailureLimiter(5, 60_000);
-  private readonly userFailures = new FailureLimiter(5, 60_000);
+  private readonly users: UserRepository;
+  private readonly sessions: SessionRepository;
+  private readonly throttle: LoginThrottle;
+  private readonly maxSessionsPerUser: number;
   private readonly endedListeners = new Set<(ended: SessionsEnded) => void>();
 
   constructor(
-    private readonly users: UserRepository,
-    private readonly sessions: SessionRepository,
+    private readonly db: Db,
     private readonly bots: BotService,
-  ) {}
+    options: AuthOptions = {},
+  ) {
+    this.users = new UserRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.throttle = options.throttle ?? new LoginThrottle();
+    this.maxSessionsPerUser = Math.max(1, options.maxSessionsPerUser ?? MAX_SESSIONS_PER_USER);
+  }
 
   async status(): Promise<{ setupRequired: boolean }> {
     return { setupRequired: (await this.users.count()) === 0 };
   }
 
+  /**
+   * The first admin. One transaction inserts the setup guard row (a constant primary key), the admin
+   * and its bot: of concurrent setups exactly one commits, the others meet the key and answer conflict.
+   */
   async setup(body: CredentialsBody): Promise<AuthResult> {
-    if ((await this.users.count()) > 0)
-      throw new AppError('conflict', 'Setup is already done; log in instead');
-    const user = await this.createUser({ ...body, role: 'admin' });
-    return { user, accessToken: await this.startSession(user.id) };
+    if ((await this.users.count()) > 0) throw setupDone();
+    const row = await this.newUserRow({ ...body, role: 'admin' });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        // A guard left behind by users deleted outside the server must not block an empty install.
+        await trx
+          .deleteFrom('setup_guard')
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('users').select('id'))))
+          .execute();
+        await trx.insertInto('setup_guard').values({ id: 'admin', created_at: row.created_at }).execute();
+        await this.insertUserWithBot(trx, row);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw setupDone();
+      throw error;
+    }
+    return { user: toUser(row), accessToken: await this.startSession(row.id) };
   }
 
   async createUser(body: CreateUserBody): Promise<User> {
-    const row = {
-      id: newId(),
-      username: body.username,
-      password_hash: await hashPassword(body.password),
-      role: body.role ?? 'user',
-      created_at: nowIso(),
-    } as const;
+    const row = await this.newUserRow(body);
     try {
-      await this.users.insert(row);
+      await this.db.transaction().execute((trx) => this.insertUserWithBot(trx, row));
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('conflict', 'That username is taken');
       throw error;
     }
-    await this.bots.createDefaultBot(row.id);
     return toUser(row);
   }
 
-  async login(body: CredentialsBody, ip: string): Promise<AuthResult> {
+  /**
+   * Limits (see LoginThrottle) are checked and the try counted before the password is verified. An
+   * unknown username is verified against a dummy hash, so it takes as long as a wrong password.
+   */
+  async login(body: LoginBody, address: string): Promise<AuthResult> {
     const userKey = body.username.toLowerCase();
-    const wait = Math.max(
-      this.ipFailures.retryAfterSeconds(ip),
-      this.userFailures.retryAfterSeconds(userKey),
-    );
+    const wait = this.throttle.admit(userKey, address);
     if (wait > 0)
       throw new AppError('rate_limited', 'Too many failed logins; try again later', undefined, wait);
     const row = await this.users.findByUsername(body.username);
-    if (!row || !(await verifyPassword(body.password, row.password_hash))) {
-      this.ipFailures.recordFailure(ip);
-      this.userFailures.recordFailure(userKey);
-      throw new AppError('unauthorized', 'Wrong username or password');
-    }
-    this.userFailures.reset(userKey);
+    const matches = await verifyPassword(body.password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
+    if (!row || !matches) throw new AppError('unauthorized', 'Wrong username or password');
+    this.throttle.succeeded(userKey, address);
     return { user: toUser(row), accessToken: await this.startSession(row.id) };
   }
 
@@ -118,8 +149,12 @@ export class AuthService {
     if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
       throw new AppError('unauthorized', 'The current password is wrong');
     }
-    await this.users.updatePassword(row.id, await hashPassword(newPassword));
-    await this.sessions.deleteForUserExcept(row.id, principal.sessionId);
+    const passwordHash = await hashPassword(newPassword);
+    // Both or neither: a new password with the old sessions still open would defeat its purpose.
+    await this.db.transaction().execute(async (trx) => {
+      await new UserRepository(trx).updatePassword(row.id, passwordHash);
+      await new SessionRepository(trx).deleteForUserExcept(row.id, principal.sessionId);
+    });
     this.announce({ userId: row.id, allExcept: principal.sessionId });
   }
 
@@ -137,6 +172,25 @@ export class AuthService {
     for (const listener of this.endedListeners) listener(ended);
   }
 
+  private async newUserRow(body: CreateUserBody): Promise<UserTable> {
+    return {
+      id: newId(),
+      username: body.username,
+      password_hash: await hashPassword(body.password), // before any transaction: it takes a while
+      role: body.role ?? 'user',
+      created_at: nowIso(),
+    };
+  }
+
+  private async insertUserWithBot(trx: Db, row: UserTable): Promise<void> {
+    await new UserRepository(trx).insert(row);
+    await this.bots.createDefaultBot(row.id, trx);
+  }
+
+  /**
+   * A new session; then expired sessions (everyone's) are deleted, and the user's oldest beyond the cap.
+   * The trim runs after the insert committed, so of logins in parallel the last trim sees them all.
+   */
   private async startSession(userId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
@@ -146,6 +200,9 @@ export class AuthService {
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + SESSION_DAYS * 86_400_000).toISOString(),
     });
+    await this.sessions.deleteExpired(new Date(now).toISOString());
+    const ended = await this.sessions.deleteOldest(userId, this.maxSessionsPerUser);
+    if (ended.length > 0) this.announce({ userId, sessionIds: ended });
     return token;
   }
 }

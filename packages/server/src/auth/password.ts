@@ -31,3 +31,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return timingSafeEqual(key, expected);
 }
+
+/**
+ * A well-formed hash of no password, with today's parameters: verifying against it costs what verifying
+ * a real user's password costs, so a login for an unknown username takes as long as a wrong password.
+ */
+export const DUMMY_PASSWORD_HASH = [
+  'scrypt',
+  PARAMS.N,
+  PARAMS.r,
+  PARAMS.p,
+  randomBytes(16).toString('base64url'),
+  randomBytes(KEY_LENGTH).toString('base64url'),
+].join('$');

@@ -26,4 +26,27 @@ export class SessionRepository {
     if (keepId) query = query.where('id', '!=', keepId);
     await query.execute();
   }
+
+  /** Every user's expired sessions (indexed by `expires_at`). */
+  async deleteExpired(now: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+  }
+
+  /** Deletes the user's oldest sessions beyond the newest `keep`; returns the ids deleted. */
+  async deleteOldest(userId: string, keep: number): Promise<string[]> {
+    const newest = this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(keep);
+    const deleted = await this.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .where('id', 'not in', newest)
+      .returning('id')
+      .execute();
+    return deleted.map((row) => row.id);
+  }
 }

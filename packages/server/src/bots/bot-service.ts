@@ -2,7 +2,8 @@ import type { Bot, BotsPage, CreateBotBody, ListBotsQuery, UpdateBotBody } from 
 import type { BotTable } from '../db/schema.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { type BotRepository, decodeBotCursor, encodeBotCursor, toBot } from './bot-repository.ts';
+import type { Db } from '../db/database.ts';
+import { BotRepository, decodeBotCursor, encodeBotCursor, toBot } from './bot-repository.ts';
 
 const DEFAULT_BOT: CreateBotBody = {
   name: 'Cachibot',
@@ -41,7 +42,12 @@ export class BotService {
     return toBot(await this.getOwnedRow(userId, botId));
   }
 
-  async create(userId: string, body: CreateBotBody, isDefault = false): Promise<Bot> {
+  async create(
+    userId: string,
+    body: CreateBotBody,
+    isDefault = false,
+    repository: BotRepository = this.bots,
+  ): Promise<Bot> {
     const now = nowIso();
     const row: BotTable = {
       id: newId(),
@@ -59,12 +65,13 @@ export class BotService {
       created_at: now,
       updated_at: now,
     };
-    await this.bots.insert(row);
+    await repository.insert(row);
     return toBot(row);
   }
 
-  createDefaultBot(userId: string): Promise<Bot> {
-    return this.create(userId, DEFAULT_BOT, true);
+  /** `within`: the transaction that creates the user, so that a user never exists without its bot. */
+  createDefaultBot(userId: string, within?: Db): Promise<Bot> {
+    return this.create(userId, DEFAULT_BOT, true, within ? new BotRepository(within) : this.bots);
   }
 
   async update(userId: string, botId: string, body: UpdateBotBody): Promise<Bot> {
