@@ -98,11 +98,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
     ));
 
-  const bus = new InProcessEventBus();
+  const bus = new InProcessEventBus((error, event) =>
+    app.log.error({ err: error, turnId: event.payload.turnId }, 'an event listener failed'),
+  );
   const bots = new BotService(new BotRepository(db));
   const messages = new MessageRepository(db);
   const chats = new ChatService(db, new ChatRepository(db), messages, bots);
-  const auth = new AuthService(db, bots);
+  const auth = new AuthService(new UserRepository(db), new SessionRepository(db), bots);
   const localLoader = new LlamaCppLoader({ ...config.localModels, log: app.log });
   const local = {
     files: new LocalModelFiles(config.localModels.dirs, config.localModels.contextSize),
@@ -126,12 +128,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
       persistIntervalMs: config.turns.persistIntervalMs,
+      leaseMs: config.turns.leaseMs,
+      eventRetentionMs: config.turns.eventRetentionHours * 3_600_000,
       persistBytes: config.turns.persistBytes,
       firstTokenTimeoutMs: config.turns.firstTokenTimeoutMs,
     },
   );
-  const recovered = await engine.recoverInterruptedTurns();
-  if (recovered > 0) app.log.warn({ recovered }, 'marked interrupted turns as error');
+  await engine.start();
 
   app.setErrorHandler((error, request, reply) => {
     const known = toKnownError(error);
@@ -159,7 +162,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: 16 * LIMITS.frameBytes, perMessageDeflate: false },
+    // Close to the frame limit: a frame over it gets `payload_too_large`, far over it closes (1009).
+    options: { maxPayload: 4 * LIMITS.frameBytes + 1024, perMessageDeflate: false },
   });
 
   const authenticate = requireUser(auth);
@@ -170,9 +174,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, chats, authenticate);
   registerModelRoutes(app, models, authenticate);
   const gateway = new WsGateway(
-    { auth, chats, engine, turns, bus, log: app.log },
+    { auth, chats, engine, log: app.log },
     {
       maxSocketsPerUser: config.limits.maxSockets,
+      upgradesPerSecond: config.limits.upgradesPerSecond,
+      resumesPerSecond: config.limits.resumesPerSecond,
       frameBurst: config.limits.frameBurst,
       framesPerSecond: config.limits.framesPerSecond,
       allowedOrigins: config.allowedOrigins,

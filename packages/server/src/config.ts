@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   CACHIBOT_TURNS_PER_MINUTE: intFrom(30),
   CACHIBOT_WS_FRAME_BURST: intFrom(60),
   CACHIBOT_WS_FRAMES_PER_SECOND: intFrom(2),
+  CACHIBOT_WS_UPGRADES_PER_SECOND: z.coerce.number().int().min(1).default(20),
+  CACHIBOT_WS_RESUMES_PER_SECOND: z.coerce.number().int().min(1).default(20),
   CACHIBOT_ALLOWED_ORIGINS: optionalString,
   CACHIBOT_PERSIST_INTERVAL_MS: intFrom(250),
   CACHIBOT_PERSIST_BYTES: intFrom(1024),
@@ -45,6 +47,12 @@ const EnvSchema = z.object({
   CACHIBOT_HEARTBEAT_INTERVAL_MS: intFrom(30_000),
   CACHIBOT_HEARTBEAT_TIMEOUT_MS: intFrom(10_000),
   CACHIBOT_SHUTDOWN_GRACE_MS: intFrom(30_000),
+  CACHIBOT_TURN_LEASE_MS: z.coerce.number().int().min(200).default(30_000),
+  CACHIBOT_EVENT_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(24)
+    .default(7 * 24),
   CACHIBOT_MODELS_TTL_MS: intFrom(5 * 60_000),
   CACHIBOT_DISCOVERY_TIMEOUT_MS: intFrom(2_000),
   CACHIBOT_WEB_DIR: optionalString,
@@ -85,12 +93,19 @@ export interface Config {
     turnsPerMinute: number;
     frameBurst: number;
     framesPerSecond: number;
+    /** Per user, across sockets; bursts of five seconds' worth are allowed. */
+    upgradesPerSecond: number;
+    resumesPerSecond: number;
   };
   turns: {
     persistIntervalMs: number;
     persistBytes: number;
     firstTokenTimeoutMs: number;
     shutdownGraceMs: number;
+    /** A running turn's lease: another process may close it once this long has passed unrenewed. */
+    leaseMs: number;
+    /** Event logs of finished turns are kept this long for resume, then pruned (resume → `resync`). */
+    eventRetentionHours: number;
   };
   heartbeat: { intervalMs: number; timeoutMs: number };
   models: { ttlMs: number; discoveryTimeoutMs: number };
@@ -167,12 +182,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       turnsPerMinute: env.CACHIBOT_TURNS_PER_MINUTE,
       frameBurst: env.CACHIBOT_WS_FRAME_BURST,
       framesPerSecond: env.CACHIBOT_WS_FRAMES_PER_SECOND,
+      upgradesPerSecond: env.CACHIBOT_WS_UPGRADES_PER_SECOND,
+      resumesPerSecond: env.CACHIBOT_WS_RESUMES_PER_SECOND,
     },
     turns: {
       persistIntervalMs: env.CACHIBOT_PERSIST_INTERVAL_MS,
       persistBytes: env.CACHIBOT_PERSIST_BYTES,
       firstTokenTimeoutMs: env.CACHIBOT_FIRST_TOKEN_TIMEOUT_MS,
       shutdownGraceMs: env.CACHIBOT_SHUTDOWN_GRACE_MS,
+      leaseMs: env.CACHIBOT_TURN_LEASE_MS,
+      eventRetentionHours: env.CACHIBOT_EVENT_RETENTION_HOURS,
     },
     heartbeat: {
       intervalMs: env.CACHIBOT_HEARTBEAT_INTERVAL_MS,
@@ -277,6 +296,22 @@ const ENV_VARIABLE_DOCS = {
   CACHIBOT_SHUTDOWN_GRACE_MS: {
     meaning:
       'on SIGTERM, running answers get this long to finish; any still running then is stored as `interrupted` (text kept)',
+  },
+  CACHIBOT_WS_UPGRADES_PER_SECOND: {
+    meaning:
+      "WebSocket connections one user may open per second (bursts of five seconds' worth); more → upgrade refused with `429`",
+  },
+  CACHIBOT_WS_RESUMES_PER_SECOND: {
+    meaning:
+      "`resume` frames one user may send per second across sockets (bursts of five seconds' worth); more → `rate_limited`",
+  },
+  CACHIBOT_TURN_LEASE_MS: {
+    meaning:
+      'a running answer belongs to its process for this long after its last renewal; if the process dies, another one (or its restart) closes the answer as `interrupted` once the lease has run out (at once on the same host)',
+  },
+  CACHIBOT_EVENT_RETENTION_HOURS: {
+    meaning:
+      "finished answers' event logs are kept this long (at least 24) for resume; a resume after that gets a `resync` snapshot",
   },
   CACHIBOT_MODELS_TTL_MS: { meaning: "how long a provider's discovered model list is cached" },
   CACHIBOT_DISCOVERY_TIMEOUT_MS: {

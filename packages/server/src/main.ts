@@ -6,6 +6,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const cachibot = await buildApp(config);
   const { app } = cachibot;
+  // A stray rejection is a bug to log, not a reason to end every user's answer with the process.
+  process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled promise rejection'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -27,6 +27,9 @@ beforeAll(async () => {
       CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini',
       CACHIBOT_MAX_CONCURRENT_TURNS: '20',
       CACHIBOT_TURNS_PER_MINUTE: '10000',
+      // Ten lanes reconnect after every cut: far above a person's rate, by design of this test.
+      CACHIBOT_WS_UPGRADES_PER_SECOND: '10000',
+      CACHIBOT_WS_RESUMES_PER_SECOND: '10000',
     },
   });
   admin = await setupAdmin(server.url);
@@ -77,7 +80,10 @@ async function runThroughFaults(message: string): Promise<Outcome> {
           chatId = event.payload.chatId;
         }
         if (!turnId || event.payload.turnId !== turnId) return;
-        outcome.seqs.push(event.payload.seq);
+        // A replay joins consecutive deltas into one event standing for fromSeq … seq.
+        const { seq } = event.payload;
+        const fromSeq = (event.payload as { fromSeq?: number }).fromSeq ?? seq;
+        for (let covered = fromSeq; covered <= seq; covered++) outcome.seqs.push(covered);
         if (event.type === 'text_delta') outcome.text += event.payload.delta;
         if (event.type === 'done') {
           outcome.final = event;

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { InProcessEventBus } from '../src/bus/event-bus.ts';
 import type { MessageTable, TurnTable } from '../src/db/schema.ts';
 import { ClientConnection } from '../src/gateway/client-connection.ts';
-import { type FollowDeps, followTurn } from '../src/gateway/turn-follower.ts';
 import { LiveTurn } from '../src/turns/live-turn.ts';
+import { type FollowDeps, followTurn } from '../src/turns/turn-follower.ts';
 
 /** A socket stand-in that records what ClientConnection actually sends. */
 function recordingConnection() {
@@ -95,7 +95,11 @@ describe('replay versus live delivery', () => {
           all.push(...current.received.splice(0));
           const received = all;
 
-          const seqs = received.map((event) => (event as TurnEvent).payload.seq);
+          // A replay may join consecutive deltas into one event standing for fromSeq … seq.
+          const seqs = received.flatMap((event) => {
+            const { seq, fromSeq } = (event as TurnEvent).payload as { seq: number; fromSeq?: number };
+            return Array.from({ length: seq - (fromSeq ?? seq) + 1 }, (_, i) => (fromSeq ?? seq) + i);
+          });
           const total = turn.events.length;
           expect(received.every((event) => event.type !== 'resync')).toBe(true);
           expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));

@@ -68,15 +68,16 @@ describe('history', () => {
     expect(history).toHaveLength(1);
   });
 
-  it('uses only the newest of sibling answers to one question', () => {
+  it('keeps the branch it is given, oldest first, leaving out answers without text', () => {
+    // branchRows reads leaf first: the question, the answer it follows, that answer's question …
     const rows = [
-      row('4', 'user', 'next'),
-      row('3', 'assistant', 'newer answer', '1'),
-      row('2', 'assistant', 'older answer', '1'),
-      row('1', 'user', 'q'),
+      row('5', 'user', 'next', '3'),
+      row('3', 'assistant', 'the answer on screen', '2'),
+      row('2', 'user', 'q', '1'),
+      row('1', 'assistant', '', null),
     ];
-    const history = buildHistory(rows, '4', { contextWindow: 10_000, systemPrompt: '' });
-    expect(history.map((message) => message.content)).toEqual(['q', 'newer answer', 'next']);
+    const history = buildHistory(rows, '5', { contextWindow: 10_000, systemPrompt: '' });
+    expect(history.map((message) => message.content)).toEqual(['q', 'the answer on screen', 'next']);
   });
 });
 

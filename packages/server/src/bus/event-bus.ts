@@ -14,10 +14,19 @@ export interface EventBus {
 export class InProcessEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<TurnEventListener>>();
 
+  /** A listener that throws is reported here; the other listeners and the turn carry on. */
+  constructor(private readonly onListenerError: (error: unknown, event: TurnEvent) => void = () => {}) {}
+
   publish(event: TurnEvent): void {
     const listeners = this.listeners.get(event.payload.chatId);
     if (!listeners) return;
-    for (const listener of [...listeners]) listener(event);
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
   }
 
   subscribe(chatId: string, listener: TurnEventListener): () => void {

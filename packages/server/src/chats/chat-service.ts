@@ -46,6 +46,7 @@ export function newChatRow(userId: string, botId: string, title: string, model: 
     output_tokens: 0,
     cost_micros: 0,
     unpriced_answers: 0,
+    current_message_id: null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Message, MessageMetadata } from '@cachibot/protocol';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { MessageTable } from '../db/schema.ts';
 
@@ -37,19 +38,20 @@ export class MessageRepository {
   }
 
   /**
-   * The newest messages of a chat up to and including `uptoId`, newest first: the raw material for a
-   * model's history (a regenerated answer must not see what was said after its question).
+   * The branch ending at `leafId`, leaf first: the message, its parent, its parent's parent … up to
+   * the root or `limit` messages. Exactly what the model may see: never another branch's text.
    */
-  /** The newest messages up to `uptoId`, newest first, with only what the model's history needs. */
-  historyRows(chatId: string, uptoId: string, limit: number): Promise<HistoryRow[]> {
-    return this.db
-      .selectFrom('messages')
-      .select(['id', 'role', 'content', 'parent_id'])
-      .where('chat_id', '=', chatId)
-      .where('id', '<=', uptoId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+  async branchRows(leafId: string, limit: number): Promise<HistoryRow[]> {
+    const result = await sql<HistoryRow>`
+      with recursive branch(id, role, content, parent_id, depth) as (
+        select id, role, content, parent_id, 0 from messages where id = ${leafId}
+        union all
+        select m.id, m.role, m.content, m.parent_id, branch.depth + 1
+        from messages m join branch on m.id = branch.parent_id
+        where branch.depth + 1 < ${limit}
+      )
+      select id, role, content, parent_id from branch order by depth`.execute(this.db);
+    return result.rows;
   }
 
   findById(id: string): Promise<MessageTable | undefined> {

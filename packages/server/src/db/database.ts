@@ -99,7 +99,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
     ? openPostgres(options.databaseUrl, options.pgSchema)
     : openSqlite(options.dataDir, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
-    await migrateToLatest(opened.db as unknown as Kysely<unknown>);
+    await migrateToLatest(
+      opened.db as unknown as Kysely<unknown>,
+      options.databaseUrl ? options.pgSchema : undefined,
+    );
   } catch (error) {
     await opened.close();
     throw error;

@@ -208,6 +208,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('setup_guard').ifExists().execute();
     },
   },
+  '0010_turn_leases_and_branches': {
+    // A running turn names the process that owns it and until when (recovery leaves live owners'
+    // turns alone); a chat remembers the leaf of the branch it shows; questions hang under the answer
+    // they follow, so the history is the path from a question to the root.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('turns').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('turns').addColumn('lease_until', 'bigint').execute();
+      await db.schema.alterTable('chats').addColumn('current_message_id', 'text').execute();
+      await sql`update messages set parent_id = (
+          select previous.id from messages previous
+          where previous.chat_id = messages.chat_id and previous.role = 'assistant' and previous.id < messages.id
+          order by previous.id desc limit 1)
+        where role = 'user' and parent_id is null`.execute(db);
+      await sql`update chats set current_message_id = (
+          select max(id) from messages where messages.chat_id = chats.id)`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('chats').dropColumn('current_message_id').execute();
+      await db.schema.alterTable('turns').dropColumn('lease_until').execute();
+      await db.schema.alterTable('turns').dropColumn('owner').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -217,8 +239,10 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  * (on SQLite too: the dialect in database.ts declares its DDL transactional). A migration that fails
  * half-way leaves nothing behind, and the next start runs it again from the beginning.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Kysely<unknown>, pgSchema?: string): Promise<void> {
+  // Kysely looks for its migration tables in any schema unless told which: another schema's tables
+  // in the same database would make it skip creating ours.
+  const migrator = new Migrator({ db, provider, ...(pgSchema ? { migrationTableSchema: pgSchema } : {}) });
   for (;;) {
     const { error, results } = await migrator.migrateUp();
     const failed = results?.find((result) => result.status === 'Error');

@@ -50,6 +50,8 @@ export interface ChatTable {
   output_tokens: number;
   cost_micros: number;
   unpriced_answers: number;
+  /** The leaf of the branch the chat shows; a new question continues from it. */
+  current_message_id: string | null;
 }
 
 export interface MessageTable {
@@ -76,6 +78,9 @@ export interface TurnTable {
   assistant_message_id: string;
   status: 'running' | 'complete' | 'cancelled' | 'error';
   last_seq: number;
+  /** The process running the turn (`host:pid:random`), and until when (ms epoch) it holds it. */
+  owner: string | null;
+  lease_until: number | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,9 +2,19 @@ import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
 import type { WebSocket } from 'ws';
 
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** A replay pauses while more than this is waiting to leave, and goes on at the socket's `drain`. */
+const REPLAY_HIGH_WATER_BYTES = 512 * 1024;
+/** Turns whose last seq a socket remembers, and chats it follows: the oldest go first. */
+export const MAX_TRACKED_TURNS = 1_000;
+export const MAX_FOLLOWED_CHATS = 200;
 
 /** The TCP socket under a `ws` WebSocket (not public API, hence optional). */
-type Corkable = { cork(): void; uncork(): void };
+type Corkable = {
+  cork(): void;
+  uncork(): void;
+  once?(event: 'drain' | 'close', listener: () => void): void;
+  off?(event: 'drain' | 'close', listener: () => void): void;
+};
 
 /** One event object goes to every follower: serialize it once, not once per socket. */
 const serialized = new WeakMap<object, string>();
@@ -66,9 +76,31 @@ export class ClientConnection {
   /** Sends a turn event unless this socket already has it. */
   deliver(event: TurnEvent): void {
     const { turnId, seq } = event.payload;
-    if (seq <= (this.lastSeq.get(turnId) ?? 0)) return;
+    const last = this.lastSeq.get(turnId);
+    if (last !== undefined && seq <= last) return;
+    // Re-inserted so the map's order is least recently used first.
+    this.lastSeq.delete(turnId);
     this.lastSeq.set(turnId, seq);
+    if (this.lastSeq.size > MAX_TRACKED_TURNS)
+      this.lastSeq.delete(this.lastSeq.keys().next().value as string);
     this.send(event);
+  }
+
+  /** Resolves when the socket has room for more (at once if it has); a closed socket resolves too. */
+  drained(): Promise<void> {
+    const raw = (this.socket as unknown as { _socket?: Corkable })._socket;
+    if (this.socket.readyState !== this.socket.OPEN || this.socket.bufferedAmount <= REPLAY_HIGH_WATER_BYTES)
+      return Promise.resolve();
+    if (!raw?.once || !raw.off) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        raw.off?.('drain', done);
+        raw.off?.('close', done);
+        resolve();
+      };
+      raw.once?.('drain', done);
+      raw.once?.('close', done);
+    });
   }
 
   isFollowing(chatId: string): boolean {
@@ -77,7 +109,13 @@ export class ClientConnection {
 
   follow(chatId: string, unsubscribe: () => void): void {
     this.subscriptions.get(chatId)?.();
+    this.subscriptions.delete(chatId);
     this.subscriptions.set(chatId, unsubscribe);
+    if (this.subscriptions.size > MAX_FOLLOWED_CHATS) {
+      const [oldest, stop] = this.subscriptions.entries().next().value as [string, () => void];
+      stop();
+      this.subscriptions.delete(oldest);
+    }
   }
 
   /** Heartbeat: a protocol ping, and the socket is dropped if no pong comes back in time. */

@@ -21,3 +21,26 @@ export class TokenBucket {
     return true;
   }
 }
+
+/** One bucket per user, for limits that span a user's sockets; idle users leave memory. */
+export class UserBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly maxUsers = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(userId: string): boolean {
+    let bucket = this.buckets.get(userId);
+    if (!bucket) {
+      // A full bucket is the same as none: the oldest entries go first once the map is full.
+      if (this.buckets.size >= this.maxUsers) this.buckets.delete(this.buckets.keys().next().value as string);
+      bucket = new TokenBucket(this.capacity, this.perSecond, this.now);
+      this.buckets.set(userId, bucket);
+    }
+    return bucket.take();
+  }
+}

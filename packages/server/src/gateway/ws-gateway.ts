@@ -3,15 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { credentialsOf } from '../auth/request-auth.ts';
-import type { EventBus } from '../bus/event-bus.ts';
 import type { ChatService } from '../chats/chat-service.ts';
 import { AppError, toErrorBody } from '../errors.ts';
 import type { TurnEngine } from '../turns/turn-engine.ts';
-import type { TurnRepository } from '../turns/turn-repository.ts';
 import { ClientConnection } from './client-connection.ts';
 import { parseClientFrame } from './frame-parser.ts';
-import { TokenBucket } from './token-bucket.ts';
-import { type FollowDeps, followTurn } from './turn-follower.ts';
+import { TokenBucket, UserBuckets } from './token-bucket.ts';
 
 export interface GatewayOptions {
   maxSocketsPerUser: number;
@@ -20,14 +17,17 @@ export interface GatewayOptions {
   framesPerSecond: number;
   allowedOrigins: string[];
   heartbeat: { intervalMs: number; timeoutMs: number };
+  /** Per user, across sockets: resumes (each may replay a long answer) and socket upgrades. */
+  resumeBurst?: number;
+  resumesPerSecond?: number;
+  upgradeBurst?: number;
+  upgradesPerSecond?: number;
 }
 
 interface GatewayDeps {
   auth: AuthService;
   chats: ChatService;
   engine: TurnEngine;
-  turns: TurnRepository;
-  bus: EventBus;
   log: FastifyInstance['log'];
 }
 
@@ -58,13 +58,17 @@ export class WsGateway {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
 
-  private readonly followDeps: FollowDeps;
+  private readonly resumes: UserBuckets;
+  private readonly upgrades: UserBuckets;
 
   constructor(
     private readonly deps: GatewayDeps,
     private readonly options: GatewayOptions,
   ) {
-    this.followDeps = { bus: deps.bus, live: deps.engine.live, turns: deps.turns };
+    const resumes = options.resumesPerSecond ?? 20;
+    const upgrades = options.upgradesPerSecond ?? 20;
+    this.resumes = new UserBuckets(options.resumeBurst ?? resumes * 5, resumes);
+    this.upgrades = new UserBuckets(options.upgradeBurst ?? upgrades * 5, upgrades);
   }
 
   register(app: FastifyInstance): void {
@@ -118,6 +122,13 @@ export class WsGateway {
         reply.code(403).send(toErrorBody(new AppError('forbidden', 'Origin not allowed')).body);
         return;
       }
+    }
+    if (!this.upgrades.take(principal.user.id)) {
+      reply.header('retry-after', '1');
+      reply
+        .code(429)
+        .send(toErrorBody(new AppError('rate_limited', 'Reconnecting too often; wait a moment')).body);
+      return;
     }
     if (this.socketCount(principal.user.id) >= this.options.maxSocketsPerUser) {
       reply.code(429).send(toErrorBody(new AppError('rate_limited', 'Too many open connections')).body);
@@ -176,26 +187,22 @@ export class WsGateway {
         return;
       case 'chat': {
         const handle = await this.deps.engine.startChatTurn(connection.userId, frame.payload, receivedAt);
-        await followTurn(connection, this.followDeps, handle.chatId, handle.turnId, 0);
+        await this.deps.engine.follow(connection, handle.chatId, handle.turnId, 0);
         return;
       }
       case 'cancel':
         this.deps.engine.cancel(connection.userId, frame.payload.turnId);
         return;
       case 'resume': {
+        if (!this.resumes.take(connection.userId))
+          throw new AppError('rate_limited', 'Too many resumes; wait a moment', undefined, 1);
         // Every resume re-checks the session: a socket must not outlive a revoked login.
         if (!(await this.deps.auth.isSessionValid(connection.sessionId))) {
           connection.socket.close(1008, 'session ended');
           return;
         }
         const chat = await this.deps.chats.getOwnedRow(connection.userId, frame.payload.chatId);
-        await followTurn(
-          connection,
-          this.followDeps,
-          chat.id,
-          frame.payload.turnId,
-          frame.payload.afterSeq ?? 0,
-        );
+        await this.deps.engine.follow(connection, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
         return;
       }
       case 'regenerate': {
@@ -204,7 +211,7 @@ export class WsGateway {
           frame.payload,
           receivedAt,
         );
-        await followTurn(connection, this.followDeps, handle.chatId, handle.turnId, 0);
+        await this.deps.engine.follow(connection, handle.chatId, handle.turnId, 0);
         return;
       }
       default: {

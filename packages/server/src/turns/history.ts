@@ -12,9 +12,10 @@ const DEFAULT_CONTEXT_WINDOW = 32_768;
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4) + 4;
 
 /**
- * The conversation the model sees: prior user messages and, for each, its latest non-empty answer,
- * newest first until the context window (minus room for the answer and the system prompt) is full.
- * `rows` are the chat's newest messages, newest first; the current user message is always kept.
+ * The conversation the model sees: the branch from the current question back to the root (`rows`,
+ * leaf first, as `MessageRepository.branchRows` reads it), newest first until the context window
+ * (minus room for the answer and the system prompt) is full. Answers without text (failed, cancelled
+ * before a token) are left out; the current question is always kept.
  */
 export function buildHistory(
   rows: HistoryRow[],
@@ -25,15 +26,11 @@ export function buildHistory(
   const reserve = budget.maxOutputTokens ?? Math.min(4096, Math.floor(window / 4));
   let remaining = window - reserve - estimateTokens(budget.systemPrompt);
 
-  const answered = new Set<string>();
   const picked: ModelMessage[] = [];
   for (const row of rows) {
     const isCurrent = row.id === currentUserMessageId;
-    if (row.role === 'assistant') {
-      // Siblings answer the same parent: the newest one with text stands for the branch.
-      if (!row.content || !row.parent_id || answered.has(row.parent_id)) continue;
-      answered.add(row.parent_id);
-    } else if (row.role !== 'user') continue;
+    if (row.role !== 'user' && row.role !== 'assistant') continue;
+    if (row.role === 'assistant' && !row.content) continue;
     const cost = estimateTokens(row.content);
     if (!isCurrent && cost > remaining) break;
     remaining -= cost;

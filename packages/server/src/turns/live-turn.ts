@@ -47,8 +47,14 @@ export class LiveTurn {
     return event;
   }
 
+  /** A listener's failure is the bus's to report; it never reaches the turn. */
   publish(event: TurnEvent): void {
     this.bus.publish(event);
+  }
+
+  /** Takes back the newest `count` events, recorded but never published (a final write that failed). */
+  unrecord(count: number): void {
+    this.events.splice(this.events.length - count, count);
   }
 
   emit<K extends TurnEventType>(type: K, payload: TurnEventPayloads[K]): TurnEvent {
@@ -79,15 +85,12 @@ export class LiveTurn {
 export class LiveTurnRegistry {
   private readonly turns = new Map<string, LiveTurn>();
   private readonly latestByChat = new Map<string, LiveTurn>();
-  private readonly runningByUser = new Map<string, number>();
 
   constructor(private readonly keepFinishedMs = 5_000) {}
 
   add(turn: LiveTurn): void {
     this.turns.set(turn.id, turn);
     this.latestByChat.set(turn.init.chatId, turn);
-    const { userId } = turn.init;
-    this.runningByUser.set(userId, (this.runningByUser.get(userId) ?? 0) + 1);
   }
 
   get(turnId: string): LiveTurn | undefined {
@@ -102,16 +105,8 @@ export class LiveTurnRegistry {
     return [...this.turns.values()].filter((turn) => !turn.finished);
   }
 
-  runningCountForUser(userId: string): number {
-    return this.runningByUser.get(userId) ?? 0;
-  }
-
-  /** Called once, when the turn has finished: it stops counting as running and leaves memory soon. */
+  /** Called once, when the turn has finished and is stored: it leaves memory soon. */
   retire(turn: LiveTurn): void {
-    const { userId } = turn.init;
-    const count = (this.runningByUser.get(userId) ?? 1) - 1;
-    if (count > 0) this.runningByUser.set(userId, count);
-    else this.runningByUser.delete(userId);
     const timer = setTimeout(() => {
       this.turns.delete(turn.id);
       if (this.latestByChat.get(turn.init.chatId) === turn) this.latestByChat.delete(turn.init.chatId);

@@ -1,8 +1,9 @@
 import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
 import { answerTotals } from '../chats/chat-totals.ts';
 import type { Db } from '../db/database.ts';
-import type { ChatTable, MessageTable, TurnEventTable, TurnTable } from '../db/schema.ts';
+import type { ChatTable, MessageTable, TurnTable } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';
+import { TEXT_RUN, type TextRun, toEventRows } from './turn-event-rows.ts';
 
 const INSERT_CHUNK = 500;
 
@@ -34,7 +35,7 @@ export class TurnRepository {
       if (rows.createChat)
         await trx
           .insertInto('chats')
-          .values({ ...rows.chat, message_count: messages.length })
+          .values({ ...rows.chat, ...rows.chatChanges, message_count: messages.length })
           .execute();
       else
         await trx
@@ -166,6 +167,42 @@ export class TurnRepository {
     return this.db.selectFrom('turns').selectAll().where('status', '=', 'running').execute();
   }
 
+  /** Extends the leases of the running turns this process owns. */
+  async renewLeases(owner: string, until: number): Promise<void> {
+    await this.db
+      .updateTable('turns')
+      .set({ lease_until: until })
+      .where('owner', '=', owner)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  /** Takes over a running turn as last seen (same owner and lease): true for exactly one claimant. */
+  async claimTurn(seen: TurnTable, owner: string, until: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('turns')
+      .set({ owner, lease_until: until })
+      .where('id', '=', seen.id)
+      .where('status', '=', 'running')
+      .where((eb) => (seen.owner === null ? eb('owner', 'is', null) : eb('owner', '=', seen.owner)))
+      .where((eb) =>
+        seen.lease_until === null ? eb('lease_until', 'is', null) : eb('lease_until', '=', seen.lease_until),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Drops the event logs of turns finished before `before` (ISO time); resume then answers `resync`. */
+  async pruneEvents(before: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('turn_events')
+      .where('turn_id', 'in', (eb) =>
+        eb.selectFrom('turns').select('id').where('status', '!=', 'running').where('updated_at', '<', before),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   findMessage(id: string): Promise<MessageTable | undefined> {
     return this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -179,54 +216,4 @@ export class TurnRepository {
         .execute();
     }
   }
-}
-
-/** Row type of consecutive text_delta events stored together (one row per batch, not per token). */
-const TEXT_RUN = 'text_run';
-
-interface TextRun {
-  turnId: string;
-  chatId: string;
-  botId: string;
-  messageId: string;
-  deltas: string[];
-}
-
-/** One row per event, except that consecutive text_delta events of one message share a row. */
-export function toEventRows(turnId: string, events: TurnEvent[], now: string): TurnEventTable[] {
-  const rows: TurnEventTable[] = [];
-  let run: { row: TurnEventTable; text: TextRun } | undefined;
-  const closeRun = () => {
-    if (run) run.row.payload = JSON.stringify(run.text);
-    run = undefined;
-  };
-  for (const event of events) {
-    const { seq } = event.payload;
-    if (event.type === 'text_delta') {
-      const { turnId: id, chatId, botId, messageId, delta } = event.payload;
-      if (run && run.row.end_seq === seq - 1 && run.text.messageId === messageId) {
-        run.row.end_seq = seq;
-        run.text.deltas.push(delta);
-        continue;
-      }
-      closeRun();
-      run = {
-        row: { turn_id: turnId, seq, end_seq: seq, type: TEXT_RUN, payload: '', created_at: now },
-        text: { turnId: id, chatId, botId, messageId, deltas: [delta] },
-      };
-      rows.push(run.row);
-      continue;
-    }
-    closeRun();
-    rows.push({
-      turn_id: turnId,
-      seq,
-      end_seq: seq,
-      type: event.type,
-      payload: JSON.stringify(event.payload),
-      created_at: now,
-    });
-  }
-  closeRun();
-  return rows;
 }

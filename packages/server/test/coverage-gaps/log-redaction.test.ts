@@ -87,7 +87,9 @@ describe('server logs (OPS-04, SEC-04)', () => {
     });
     expect(unreachable.done.status).toBe('error');
     await ws.close();
+    // The 500 is retried once on the same model (the bot has no fallbacks): four calls, one key.
     expect(double.requests.map((request) => request.headers.authorization)).toEqual([
+      `Bearer ${BOT_KEY}`,
       `Bearer ${BOT_KEY}`,
       `Bearer ${BOT_KEY}`,
       `Bearer ${BOT_KEY}`,

@@ -51,3 +51,11 @@ export const textOf = (events: ServerEvent[]) =>
     .filter((event) => event.type === 'text_delta')
     .map((event) => (event.payload as { delta: string }).delta)
     .join('');
+
+/** The seqs a list of turn events stands for: a replayed delta with `fromSeq` covers fromSeq … seq. */
+export const coveredSeqs = (events: ServerEvent[]): number[] =>
+  events.flatMap((event) => {
+    const { seq, fromSeq } = event.payload as { seq: number; fromSeq?: number };
+    const first = fromSeq ?? seq;
+    return Array.from({ length: seq - first + 1 }, (_, index) => first + index);
+  });

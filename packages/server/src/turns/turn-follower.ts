@@ -1,0 +1,138 @@
+import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
+import type { EventBus } from '../bus/event-bus.ts';
+import { toMessage } from '../chats/message-repository.ts';
+import type { TurnTable } from '../db/schema.ts';
+import { notFound } from '../errors.ts';
+import type { LiveTurnRegistry } from './live-turn.ts';
+import type { TurnRepository } from './turn-repository.ts';
+
+/** What a follower needs of a socket: deliver (deduplicated by seq), send, and chat subscriptions. */
+export interface Follower {
+  deliver(event: TurnEvent): void;
+  send(event: ServerEvent): void;
+  isFollowing(chatId: string): boolean;
+  follow(chatId: string, unsubscribe: () => void): void;
+  /** Waits until the transport has room again (a slow reader must not be flooded by a replay). */
+  drained?(): Promise<void>;
+}
+
+export interface FollowDeps {
+  bus: EventBus;
+  live: Pick<LiveTurnRegistry, 'get' | 'latestOfChat'>;
+  turns: Pick<TurnRepository, 'findTurn' | 'latestTurnOfChat' | 'loadEvents' | 'findMessage'>;
+}
+
+/** A stored gap larger than this many events is answered with one `resync` snapshot. */
+export const MAX_REPLAY_EVENTS = 50_000;
+/** A joined delta of a replay holds at most this much text; longer runs go in several events. */
+const MAX_JOINED_CHARS = 64 * 1024;
+
+/**
+ * Joins consecutive text (or reasoning) deltas of one message into one event with `fromSeq`: a 40 000
+ * token answer replays as a few frames, not 40 000.
+ */
+export function coalesceDeltas(events: TurnEvent[]): TurnEvent[] {
+  const out: TurnEvent[] = [];
+  for (const event of events) {
+    const last = out[out.length - 1];
+    if (
+      last &&
+      (event.type === 'text_delta' || event.type === 'reasoning_delta') &&
+      last.type === event.type &&
+      last.payload.messageId === event.payload.messageId &&
+      last.payload.seq + 1 === event.payload.seq &&
+      last.payload.delta.length + event.payload.delta.length <= MAX_JOINED_CHARS
+    ) {
+      const fromSeq = last.payload.fromSeq ?? last.payload.seq;
+      out[out.length - 1] = {
+        type: event.type,
+        payload: { ...event.payload, fromSeq, delta: last.payload.delta + event.payload.delta },
+      } as TurnEvent;
+      continue;
+    }
+    out.push(event);
+  }
+  return out;
+}
+
+/** Whether `done` was stored by recovery: live clients may have seen other events at those seqs. */
+const wasRecovered = (message: { metadata: string }) =>
+  (JSON.parse(message.metadata) as { error?: { code?: string } }).error?.code === 'interrupted';
+
+/**
+ * Subscribes a socket to a chat's events and replays what it missed of one turn (the given one, else
+ * the chat's latest). A live turn is replayed from memory in the same tick as the subscription, so no
+ * event can fall between replay and live delivery; a finished one comes from the database log, or as
+ * a `resync` snapshot when the log cannot fill the gap. The caller has checked ownership.
+ */
+export async function followTurn(
+  follower: Follower,
+  deps: FollowDeps,
+  chatId: string,
+  turnId: string | undefined,
+  afterSeq: number,
+): Promise<void> {
+  let live = turnId ? deps.live.get(turnId) : deps.live.latestOfChat(chatId);
+  // A named turn must belong to the (already authorised) chat: anything else is someone else's.
+  const named = turnId && !live ? await deps.turns.findTurn(turnId) : undefined;
+  if (turnId && (live ? live.init.chatId : named?.chat_id) !== chatId) throw notFound('Turn');
+  // A turn is committed just before it is registered live: look in memory again after the query.
+  if (named) live = deps.live.get(named.id);
+  if (!follower.isFollowing(chatId)) {
+    follower.follow(
+      chatId,
+      deps.bus.subscribe(chatId, (event) => follower.deliver(event)),
+    );
+  }
+  if (live) {
+    for (const event of coalesceDeltas(live.eventsAfter(afterSeq))) follower.deliver(event);
+    return;
+  }
+  const turn = named ?? (await deps.turns.latestTurnOfChat(chatId));
+  if (!turn || turn.chat_id !== chatId) return;
+  await replayStored(follower, deps, turn, afterSeq);
+}
+
+async function replayStored(
+  follower: Follower,
+  deps: FollowDeps,
+  turn: TurnTable,
+  afterSeq: number,
+): Promise<void> {
+  const lastSeq = Number(turn.last_seq);
+  if (lastSeq < afterSeq) {
+    // The client saw events the database never stored (a crash between batches): only a snapshot
+    // of what is stored can bring it back in line.
+    return sendResync(follower, deps, turn);
+  }
+  if (lastSeq === afterSeq) {
+    // Up to date, unless recovery wrote its error + done at seqs the client had seen live.
+    const message = await deps.turns.findMessage(turn.assistant_message_id);
+    if (message && wasRecovered(message)) sendSnapshot(follower, turn, message);
+    return;
+  }
+  if (lastSeq - afterSeq > MAX_REPLAY_EVENTS) return sendResync(follower, deps, turn);
+  const events = await deps.turns.loadEvents(turn.id, afterSeq);
+  const complete = events.length === lastSeq - afterSeq && events[0]?.payload.seq === afterSeq + 1;
+  if (!complete) return sendResync(follower, deps, turn);
+  for (const event of coalesceDeltas(events)) {
+    follower.deliver(event);
+    await follower.drained?.();
+  }
+}
+
+async function sendResync(follower: Follower, deps: FollowDeps, turn: TurnTable): Promise<void> {
+  const message = await deps.turns.findMessage(turn.assistant_message_id);
+  if (message) sendSnapshot(follower, turn, message);
+}
+
+function sendSnapshot(
+  follower: Follower,
+  turn: TurnTable,
+  message: NonNullable<Awaited<ReturnType<FollowDeps['turns']['findMessage']>>>,
+): void {
+  follower.send({
+    type: 'resync',
+    payload: { chatId: turn.chat_id, turnId: turn.id, botId: turn.bot_id, message: toMessage(message) },
+  });
+}
