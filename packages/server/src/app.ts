@@ -6,8 +6,6 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { requireUser } from './auth/request-auth.ts';
-import { SessionRepository } from './auth/session-repository.ts';
-import { UserRepository } from './auth/user-repository.ts';
 import { registerBotProviderRoutes } from './bots/bot-provider-routes.ts';
 import { BotProviderService, countSealedProviderKeys } from './bots/bot-provider-service.ts';
 import { BotRepository } from './bots/bot-repository.ts';
@@ -104,7 +102,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const bots = new BotService(new BotRepository(db));
   const messages = new MessageRepository(db);
   const chats = new ChatService(db, new ChatRepository(db), messages, bots);
-  const auth = new AuthService(new UserRepository(db), new SessionRepository(db), bots);
+  const auth = new AuthService(db, bots);
   const localLoader = new LlamaCppLoader({ ...config.localModels, log: app.log });
   const local = {
     files: new LocalModelFiles(config.localModels.dirs, config.localModels.contextSize),
@@ -128,10 +126,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
       persistIntervalMs: config.turns.persistIntervalMs,
-      leaseMs: config.turns.leaseMs,
-      eventRetentionMs: config.turns.eventRetentionHours * 3_600_000,
       persistBytes: config.turns.persistBytes,
       firstTokenTimeoutMs: config.turns.firstTokenTimeoutMs,
+      leaseMs: config.turns.leaseMs,
+      eventRetentionMs: config.turns.eventRetentionHours * 3_600_000,
     },
   );
   await engine.start();
@@ -177,10 +175,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { auth, chats, engine, log: app.log },
     {
       maxSocketsPerUser: config.limits.maxSockets,
-      upgradesPerSecond: config.limits.upgradesPerSecond,
-      resumesPerSecond: config.limits.resumesPerSecond,
       frameBurst: config.limits.frameBurst,
       framesPerSecond: config.limits.framesPerSecond,
+      upgradesPerSecond: config.limits.upgradesPerSecond,
+      resumesPerSecond: config.limits.resumesPerSecond,
       allowedOrigins: config.allowedOrigins,
       heartbeat: config.heartbeat,
     },
