@@ -1,8 +1,8 @@
 import type { Bot, BotsPage, CreateBotBody, ListBotsQuery, UpdateBotBody } from '@cachibot/protocol';
+import type { Db } from '../db/database.ts';
 import type { BotTable } from '../db/schema.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import type { Db } from '../db/database.ts';
 import { BotRepository, decodeBotCursor, encodeBotCursor, toBot } from './bot-repository.ts';
 
 const DEFAULT_BOT: CreateBotBody = {
