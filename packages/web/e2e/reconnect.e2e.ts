@@ -1,6 +1,6 @@
 import type { Message } from '@cachibot/protocol';
 import { type DoubleRequest, expectedText, type FaultProxy, startFaultProxy } from '@cachibot/testkit';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerText,
@@ -143,5 +143,51 @@ describe('an answer is never lost', () => {
       expect(await tab.locator('[data-testid=message][data-role=assistant]').count()).toBe(1);
     }
     await second.close();
+  });
+
+  it('shows the stored answer, without a Stop button, when the turn ended while away and the reconnect brings nothing', async () => {
+    // A tab whose every socket runs through a route that can swallow what the server sends: a server
+    // that, after the reconnect, has nothing newer for the turn (as after a crash whose recovery reused
+    // seq numbers this tab had already seen).
+    const tab = await page.context().newPage();
+    let swallow = false;
+    const routed: WebSocketRoute[] = [];
+    await tab.routeWebSocket('**/ws', (socket) => {
+      routed.push(socket);
+      const upstream = socket.connectToServer();
+      socket.onMessage((frame) => upstream.send(frame));
+      upstream.onMessage((frame) => {
+        if (!swallow) socket.send(frame);
+      });
+    });
+    await tab.goto(page.url());
+    await waitForConnection(tab);
+    await startNewChat(tab);
+    const answer = await sendMessage(tab, 'Tell it while I am away [[double tokens=150 delay=10]]');
+    await expect.poll(() => answerText(answer), { timeout: 10_000 }).toContain('tok10 ');
+    const chatId = currentChatId(tab);
+
+    swallow = true; // from here on the tab hears nothing: no more deltas, no `done`
+    await expect
+      .poll(
+        async () => {
+          const response = await tab.request.get(`/api/chats/${chatId}/messages`);
+          const { messages } = (await response.json()) as { messages: Message[] };
+          return messages.at(-1)?.status;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('complete');
+    expect(await answer.getAttribute('data-status')).toBe('streaming');
+    await routed.at(-1)?.close(); // the connection drops; the reconnect resumes, and hears nothing
+    await expect.poll(() => routed.length).toBe(2);
+    await waitForConnection(tab, 'connected');
+
+    expect(await waitForAnswerEnd(answer)).toBe('complete');
+    await expect.poll(() => answerText(answer)).toBe(expectedText(150));
+    await tab.getByTestId('send-button').waitFor();
+    expect(await tab.getByTestId('cancel-button').count()).toBe(0);
+    expect(await tab.locator('[data-testid=message][data-role=assistant]').count()).toBe(1);
+    await tab.close();
   });
 });

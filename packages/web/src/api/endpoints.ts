@@ -1,6 +1,8 @@
 import type {
   Bot,
+  BotsPage,
   Chat,
+  ChatsPage,
   CreateBotBody,
   CredentialsBody,
   Message,
@@ -21,6 +23,10 @@ export interface AuthResult {
   user: User;
   accessToken: string;
 }
+export interface ListPageOptions {
+  cursor?: string | null;
+  limit?: number;
+}
 export interface MessagesPage {
   messages: Message[];
   nextCursor: string | null;
@@ -37,7 +43,10 @@ export const authApi = {
 };
 
 export const botsApi = {
-  list: () => apiRequest<{ bots: Bot[] }>('GET', '/api/bots'),
+  list: (page: ListPageOptions = {}) =>
+    apiRequest<BotsPage>('GET', '/api/bots', {
+      query: { limit: page.limit, cursor: page.cursor ?? undefined },
+    }),
   create: (body: CreateBotBody) => apiRequest<Bot>('POST', '/api/bots', { body }),
   update: (botId: string, body: UpdateBotBody) =>
     apiRequest<Bot>('PATCH', `/api/bots/${id(botId)}`, { body }),
@@ -45,8 +54,10 @@ export const botsApi = {
 };
 
 export const chatsApi = {
-  list: (botId: string) =>
-    apiRequest<{ chats: Chat[] }>('GET', `/api/bots/${id(botId)}/chats`, { query: { archived: 'all' } }),
+  list: (botId: string, page: ListPageOptions = {}) =>
+    apiRequest<ChatsPage>('GET', `/api/bots/${id(botId)}/chats`, {
+      query: { archived: 'all', limit: page.limit, cursor: page.cursor ?? undefined },
+    }),
   get: (chatId: string) => apiRequest<Chat>('GET', `/api/chats/${id(chatId)}`),
   update: (chatId: string, body: UpdateChatBody) =>
     apiRequest<Chat>('PATCH', `/api/chats/${id(chatId)}`, { body }),

@@ -139,4 +139,37 @@ describe('App', () => {
     expect(screen.getAllByTestId('message').map((node) => node.dataset.role)).toEqual(['user', 'assistant']);
     expect(clientMessageId).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('opens a bot the URL names from a later page of the bot list, and lists every bot', async () => {
+    // 120 bots in pages of 50, as the server pages them; the linked one is on the third page.
+    const bots = Array.from({ length: 120 }, (_, i) => makeBot({ id: `bot-${i}`, name: `Bot ${i}` }));
+    window.location.hash = '#/bots/bot-110';
+    fakeRest({
+      'GET /api/auth/status': { setupRequired: false, user },
+      'GET /api/models': catalogue,
+      'GET /api/bots': ({ url }: { url: URL }) => {
+        const from = Number(url.searchParams.get('cursor') ?? 0);
+        return {
+          body: {
+            bots: bots.slice(from, from + 50),
+            nextCursor: from + 50 < bots.length ? String(from + 50) : null,
+          },
+        };
+      },
+      'GET /api/bots/bot-110/chats': {
+        chats: [makeChat({ id: 'c-110', botId: 'bot-110', title: 'Deep chat' })],
+      },
+    });
+    fakeWebSockets();
+    render(<App />);
+    expect(await within(await screen.findByTestId('chat-list')).findByText('Deep chat')).toBeTruthy();
+    await waitFor(() => expect(window.location.hash).toBe('#/bots/bot-110'));
+    const selectedBot = () =>
+      screen.getAllByTestId('bot-item').find((item) => item.querySelector('[aria-current="true"]'))?.dataset
+        .botId;
+    await waitFor(() => expect(selectedBot()).toBe('bot-110'));
+    const more = () => screen.queryByTestId('more-bots') as HTMLButtonElement | null;
+    await waitFor(() => expect(more()).toBeNull());
+    expect(screen.getAllByTestId('bot-item')).toHaveLength(120);
+  });
 });

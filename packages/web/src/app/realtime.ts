@@ -9,6 +9,7 @@ import { refreshChat } from '../features/chats/chat-actions.ts';
 import { handleServerEvent, type ServerEventEffects } from '../stores/server-events.ts';
 import { useTurnsStore } from '../stores/turns-store.ts';
 import { useUiStore } from '../stores/ui-store.ts';
+import { ResumeCheck } from './resume-check.ts';
 
 /** After a reconnect: pick up every running turn where it was left, and chats waiting for theirs. */
 export function resumeFramesFor(state = useTurnsStore.getState()): ClientFrame[] {
@@ -53,11 +54,22 @@ export function startRealtime(overrides: Partial<SocketClientOptions> = {}): () 
     retrySend,
     retryTurn,
   };
+  const resumeCheck = new ResumeCheck({
+    timers: overrides.timers,
+    turnEnded: (chatId) => void refreshChat(chatId),
+  });
   client = new SocketClient({
     url: () => sameOriginSocketUrl(),
     onEvent: (event) => handleServerEvent(event, effects),
-    onStateChange: (state) => useUiStore.getState().setConnection(state),
-    resumeFrames: () => resumeFramesFor(),
+    onStateChange: (state) => {
+      if (state !== 'connected') resumeCheck.cancel();
+      useUiStore.getState().setConnection(state);
+    },
+    resumeFrames: () => {
+      const frames = resumeFramesFor();
+      resumeCheck.afterResume(frames);
+      return frames;
+    },
     onConnectFailure: (count) => {
       if (count % 3 === 0) void checkSessionStillValid();
     },
@@ -72,6 +84,7 @@ export function startRealtime(overrides: Partial<SocketClientOptions> = {}): () 
   socket.start();
   useUiStore.getState().setConnection(socket.connectionState);
   return () => {
+    resumeCheck.cancel();
     socket.stop();
     setTransport(null);
   };

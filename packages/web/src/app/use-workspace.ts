@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { loadBots } from '../features/bots/bot-actions.ts';
+import { loadBots, loadBotsUntilFound } from '../features/bots/bot-actions.ts';
 import { loadModels } from '../features/model-picker/models-actions.ts';
 import { useEntitiesStore } from '../stores/entities-store.ts';
 import { useUiStore } from '../stores/ui-store.ts';
@@ -21,14 +21,24 @@ export function useWorkspace(): void {
     };
   }, []);
 
-  // Until something is selected (or the selected bot is gone), show the first bot.
+  // Until something is selected (or the selected bot is gone), show the first bot. A bot picked by the
+  // URL may sit on a page not loaded yet: load on until it is found or the list ends.
   const bots = useEntitiesStore((state) => state.bots);
   const botsLoaded = useEntitiesStore((state) => state.botsLoaded);
+  const moreBots = useEntitiesStore((state) => state.botsNextCursor !== null);
   const selectedBotId = useUiStore((state) => state.selectedBotId);
   useEffect(() => {
     if (!botsLoaded) return;
-    if (!selectedBotId || !bots.some((bot) => bot.id === selectedBotId)) {
-      useUiStore.getState().selectBot(bots[0]?.id ?? null);
+    if (selectedBotId && bots.some((bot) => bot.id === selectedBotId)) return;
+    if (selectedBotId && moreBots) {
+      void loadBotsUntilFound(selectedBotId).then((found) => {
+        // Not there (or a page failed, with a toast): show the first bot, as for an unknown one.
+        if (!found && useUiStore.getState().selectedBotId === selectedBotId) {
+          useUiStore.getState().selectBot(useEntitiesStore.getState().bots[0]?.id ?? null);
+        }
+      });
+      return;
     }
-  }, [bots, botsLoaded, selectedBotId]);
+    useUiStore.getState().selectBot(bots[0]?.id ?? null);
+  }, [bots, botsLoaded, moreBots, selectedBotId]);
 }

@@ -5,13 +5,23 @@ import { create } from 'zustand';
 interface EntitiesState {
   bots: Bot[];
   botsLoaded: boolean;
+  /** Where the bot list continues on the server; `null` = every bot is loaded. */
+  botsNextCursor: string | null;
   chats: Record<string, Chat>;
-  /** Bots whose chat list has been fetched. */
+  /** Bots whose chat list has been fetched (its first page, at least). */
   chatsLoadedFor: Record<string, boolean>;
-  setBots(bots: Bot[]): void;
+  /** Per bot, where its chat list continues on the server; absent or `null` = all loaded. */
+  chatsNextCursorFor: Record<string, string | null>;
+  /** The first page of bots: replaces the list. */
+  setBots(bots: Bot[], nextCursor?: string | null): void;
+  /** A further page of bots, after the loaded ones; a bot already here (created meanwhile) stays once. */
+  appendBots(bots: Bot[], nextCursor: string | null): void;
   upsertBot(bot: Bot): void;
   removeBot(botId: string): void;
-  setChatsForBot(botId: string, chats: Chat[]): void;
+  /** The first page of a bot's chats: replaces that bot's chats. */
+  setChatsForBot(botId: string, chats: Chat[], nextCursor?: string | null): void;
+  /** A further page of a bot's chats; the local copy of a chat already here is as fresh or fresher. */
+  appendChatsForBot(botId: string, chats: Chat[], nextCursor: string | null): void;
   upsertChat(chat: Chat): void;
   removeChat(chatId: string): void;
   /** Records activity (a new message) so the chat list orders by it without refetching. */
@@ -19,11 +29,26 @@ interface EntitiesState {
   reset(): void;
 }
 
-const empty = { bots: [], botsLoaded: false, chats: {}, chatsLoadedFor: {} };
+const empty = {
+  bots: [],
+  botsLoaded: false,
+  botsNextCursor: null,
+  chats: {},
+  chatsLoadedFor: {},
+  chatsNextCursorFor: {},
+};
 
 export const useEntitiesStore = create<EntitiesState>()((set) => ({
   ...empty,
-  setBots: (bots) => set({ bots, botsLoaded: true }),
+  setBots: (bots, nextCursor = null) => set({ bots, botsLoaded: true, botsNextCursor: nextCursor }),
+  appendBots: (bots, nextCursor) =>
+    set((state) => {
+      const known = new Set(state.bots.map((bot) => bot.id));
+      return {
+        bots: [...state.bots, ...bots.filter((bot) => !known.has(bot.id))],
+        botsNextCursor: nextCursor,
+      };
+    }),
   upsertBot: (bot) =>
     set((state) => {
       const exists = state.bots.some((item) => item.id === bot.id);
@@ -36,12 +61,21 @@ export const useEntitiesStore = create<EntitiesState>()((set) => ({
       bots: state.bots.filter((bot) => bot.id !== botId),
       chats: Object.fromEntries(Object.entries(state.chats).filter(([, chat]) => chat.botId !== botId)),
     })),
-  setChatsForBot: (botId, chats) =>
+  setChatsForBot: (botId, chats, nextCursor = null) =>
     set((state) => {
       const others = Object.entries(state.chats).filter(([, chat]) => chat.botId !== botId);
       return {
         chats: Object.fromEntries([...others, ...chats.map((chat) => [chat.id, chat] as const)]),
         chatsLoadedFor: { ...state.chatsLoadedFor, [botId]: true },
+        chatsNextCursorFor: { ...state.chatsNextCursorFor, [botId]: nextCursor },
+      };
+    }),
+  appendChatsForBot: (botId, chats, nextCursor) =>
+    set((state) => {
+      const added = chats.filter((chat) => chat.botId === botId && !state.chats[chat.id]);
+      return {
+        chats: { ...state.chats, ...Object.fromEntries(added.map((chat) => [chat.id, chat] as const)) },
+        chatsNextCursorFor: { ...state.chatsNextCursorFor, [botId]: nextCursor },
       };
     }),
   upsertChat: (chat) => set((state) => ({ chats: { ...state.chats, [chat.id]: chat } })),

@@ -57,6 +57,9 @@ function admitTurnEvent(fields: TurnFields, effects: ServerEventEffects): boolea
   const store = useTurnsStore.getState();
   const turn = store.turns[fields.turnId] ?? newTurn(fields);
   if (!store.turns[fields.turnId]) store.upsertTurn(turn);
+  // Its stored answer is on screen (`done`, or the stored copy after a reconnect): a late replay of the
+  // same turn must not append to it.
+  if (turn.status === 'finished') return false;
   if (fields.seq <= turn.lastSeq) return false;
   if (fields.seq !== turn.lastSeq + 1) {
     if (!turn.awaitingReplay) {
@@ -213,4 +216,24 @@ function applyResync(
     status: finished ? 'finished' : 'running',
     awaitingReplay: false,
   });
+}
+
+/**
+ * The stored copy of a followed turn's answer, read over REST (after a reconnect the server had nothing
+ * newer to send). A finished answer ends the turn here as its `done` would have: the stored message
+ * replaces the streamed one and the Stop button goes. Returns whether the turn ended.
+ */
+export function applyStoredAnswer(
+  turnId: string,
+  stored: Message,
+  effects: Pick<ServerEventEffects, 'turnEnded'>,
+): boolean {
+  const turn = useTurnsStore.getState().turns[turnId];
+  if (turn?.status !== 'running' || stored.status === 'streaming') return false;
+  useMessagesStore.getState().upsertMessage(stored);
+  useTurnsStore.getState().patchTurn(turnId, { status: 'finished', awaitingReplay: false });
+  useTurnsStore.getState().unwatchChat(stored.chatId);
+  useEntitiesStore.getState().touchChat(stored.chatId, stored.updatedAt);
+  effects.turnEnded?.(stored.chatId);
+  return true;
 }

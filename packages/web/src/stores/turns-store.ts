@@ -50,6 +50,38 @@ interface TurnsState {
   reset(): void;
 }
 
+/**
+ * Finished turns kept (their reasoning and fallbacks show under their answers, their `seq` drops late
+ * duplicates). Beyond this the oldest go: their answers are in the messages store; a long session must
+ * not grow without end.
+ */
+export const MAX_FINISHED_TURNS = 200;
+
+/**
+ * Stores a turn. One that finishes now moves to the end, so the map lists finished turns in the order
+ * they finished, and the cap drops the ones that finished longest ago.
+ */
+function withTurn(turns: Record<string, TurnState>, turn: TurnState): Record<string, TurnState> {
+  const before = turns[turn.turnId];
+  if (turn.status !== 'finished') return { ...turns, [turn.turnId]: turn };
+  if (before?.status === 'finished') return { ...turns, [turn.turnId]: turn };
+  const { [turn.turnId]: _moved, ...rest } = turns;
+  return boundFinished({ ...rest, [turn.turnId]: turn });
+}
+
+/** Drops the turns that finished longest ago beyond the cap; running turns always stay. */
+function boundFinished(turns: Record<string, TurnState>): Record<string, TurnState> {
+  let excess = -MAX_FINISHED_TURNS;
+  for (const turn of Object.values(turns)) if (turn.status === 'finished') excess++;
+  if (excess <= 0) return turns;
+  const kept: Record<string, TurnState> = {};
+  for (const [id, turn] of Object.entries(turns)) {
+    if (turn.status === 'finished' && excess > 0) excess--;
+    else kept[id] = turn;
+  }
+  return kept;
+}
+
 export function newTurn(fields: Pick<TurnState, 'turnId' | 'chatId' | 'botId'>): TurnState {
   return { ...fields, lastSeq: 0, status: 'running', fallbacks: [], reasoning: '', awaitingReplay: false };
 }
@@ -58,11 +90,11 @@ export const useTurnsStore = create<TurnsState>()((set) => ({
   turns: {},
   pending: {},
   watchedChats: {},
-  upsertTurn: (turn) => set((state) => ({ turns: { ...state.turns, [turn.turnId]: turn } })),
+  upsertTurn: (turn) => set((state) => ({ turns: withTurn(state.turns, turn) })),
   patchTurn: (turnId, patch) =>
     set((state) => {
       const turn = state.turns[turnId];
-      return turn ? { turns: { ...state.turns, [turnId]: { ...turn, ...patch } } } : state;
+      return turn ? { turns: withTurn(state.turns, { ...turn, ...patch }) } : state;
     }),
   addPending: (send) => set((state) => ({ pending: { ...state.pending, [send.clientMessageId]: send } })),
   failPending: (clientMessageId, error) =>

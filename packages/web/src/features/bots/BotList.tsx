@@ -1,10 +1,13 @@
 import { useEntitiesStore } from '../../stores/entities-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
+import { ShowMoreButton } from '../../ui/ShowMoreButton.tsx';
 import { BotAvatar } from './BotAvatar.tsx';
+import { loadMoreBots } from './bot-actions.ts';
 
 export function BotList() {
   const bots = useEntitiesStore((state) => state.bots);
   const loaded = useEntitiesStore((state) => state.botsLoaded);
+  const hasMore = useEntitiesStore((state) => state.botsNextCursor !== null);
   const selectedBotId = useUiStore((state) => state.selectedBotId);
   const selectBot = useUiStore((state) => state.selectBot);
   const editBot = useUiStore((state) => state.editBot);
@@ -47,6 +50,11 @@ export function BotList() {
             </button>
           </li>
         ))}
+        {loaded && hasMore && (
+          <li className="list-more">
+            <ShowMoreButton label="Show more bots" testId="more-bots" onMore={loadMoreBots} />
+          </li>
+        )}
       </ul>
     </section>
   );

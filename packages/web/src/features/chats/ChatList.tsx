@@ -1,16 +1,19 @@
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useEntitiesStore } from '../../stores/entities-store.ts';
 import { useTurnsStore } from '../../stores/turns-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
+import { ShowMoreButton } from '../../ui/ShowMoreButton.tsx';
 import { ChatListItem } from './ChatListItem.tsx';
-import { loadChats } from './chat-actions.ts';
+import { loadChats, loadMoreChats } from './chat-actions.ts';
 import { visibleChats } from './sort-chats.ts';
 
-/** The selected bot's chats: pinned first, then newest activity. */
+/** The selected bot's chats: pinned first, then newest activity, a page at a time. */
 export function ChatList({ botId }: { botId: string }) {
   const chats = useEntitiesStore((state) => state.chats);
   const loaded = useEntitiesStore((state) => state.chatsLoadedFor[botId] ?? false);
+  const hasMore = useEntitiesStore((state) => Boolean(state.chatsNextCursorFor[botId]));
+  const showMore = useCallback(() => loadMoreChats(botId), [botId]);
   // A string, so the list re-renders when the set of answering chats changes, not on every token.
   const streamingKey = useTurnsStore((state) =>
     Object.values(state.turns)
@@ -51,7 +54,9 @@ export function ChatList({ botId }: { botId: string }) {
       </div>
       <ul className="entity-list" data-testid="chat-list">
         {!loaded && <li className="muted list-note">Loading…</li>}
-        {loaded && list.length === 0 && <li className="muted list-note">No chats yet. Say hello!</li>}
+        {loaded && !hasMore && list.length === 0 && (
+          <li className="muted list-note">No chats yet. Say hello!</li>
+        )}
         {list.map((chat) => (
           <ChatListItem
             key={chat.id}
@@ -61,6 +66,11 @@ export function ChatList({ botId }: { botId: string }) {
             onSelect={() => selectChat(botId, chat.id)}
           />
         ))}
+        {loaded && hasMore && (
+          <li className="list-more">
+            <ShowMoreButton label="Show more chats" testId="more-chats" onMore={showMore} />
+          </li>
+        )}
       </ul>
       <label className="toggle">
         <input

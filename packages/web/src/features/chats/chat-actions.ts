@@ -6,12 +6,42 @@ import { useMessagesStore } from '../../stores/messages-store.ts';
 import { showError } from '../../stores/toast-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
 
+/** The first page of a bot's chats; further pages come with `loadMoreChats`. */
 export async function loadChats(botId: string): Promise<void> {
   try {
-    const { chats } = await chatsApi.list(botId);
-    useEntitiesStore.getState().setChatsForBot(botId, chats);
+    const { chats, nextCursor } = await chatsApi.list(botId);
+    useEntitiesStore.getState().setChatsForBot(botId, chats, nextCursor);
   } catch (error) {
     showError(`Could not load chats: ${describeError(error)}`, () => void loadChats(botId));
+  }
+}
+
+/** Pages on their way, by bot and cursor: asking again for the same page shares the request. */
+const loadingMoreChats = new Map<string, Promise<boolean>>();
+
+/** The next page of a bot's chats, if any (false: it failed, and a toast offers a retry). */
+export function loadMoreChats(botId: string): Promise<boolean> {
+  const cursor = useEntitiesStore.getState().chatsNextCursorFor[botId];
+  if (!cursor) return Promise.resolve(true);
+  const key = JSON.stringify([botId, cursor]);
+  let loading = loadingMoreChats.get(key);
+  if (!loading) {
+    loading = fetchMoreChats(botId, cursor).finally(() => loadingMoreChats.delete(key));
+    loadingMoreChats.set(key, loading);
+  }
+  return loading;
+}
+
+async function fetchMoreChats(botId: string, cursor: string): Promise<boolean> {
+  try {
+    const page = await chatsApi.list(botId, { cursor });
+    // The list was reloaded meanwhile: this page continues an older one.
+    if (useEntitiesStore.getState().chatsNextCursorFor[botId] !== cursor) return true;
+    useEntitiesStore.getState().appendChatsForBot(botId, page.chats, page.nextCursor);
+    return true;
+  } catch (error) {
+    showError(`Could not load more chats: ${describeError(error)}`, () => void loadMoreChats(botId));
+    return false;
   }
 }
 
