@@ -5,6 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { refuseCrossSiteCookieWrites } from './auth/cross-site-guard.ts';
 import { requireUser } from './auth/request-auth.ts';
 import { registerBotProviderRoutes } from './bots/bot-provider-routes.ts';
 import { BotProviderService, countSealedProviderKeys } from './bots/bot-provider-service.ts';
@@ -19,7 +20,7 @@ import { MessageRepository } from './chats/message-repository.ts';
 import type { Config } from './config.ts';
 import { type OpenedDatabase, openDatabase } from './db/database.ts';
 import { AppError, toErrorBody } from './errors.ts';
-import { WsGateway } from './gateway/ws-gateway.ts';
+import { isAllowedOrigin, WsGateway } from './gateway/ws-gateway.ts';
 import { loadCatalogue } from './models/catalogue.ts';
 import { LocalModelFiles } from './models/local/local-model-files.ts';
 import { LlamaCppLoader } from './models/local/local-model-loader.ts';
@@ -77,6 +78,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // JSON only: a text/plain body is refused before it reaches a route.
   app.removeContentTypeParser('text/plain');
+  if (config.trustProxy === true) {
+    app.log.warn(
+      'CACHIBOT_TRUST_PROXY=true trusts X-Forwarded-For from anyone: a client can pick the address that login limits count. Set it to the proxy addresses instead (e.g. CACHIBOT_TRUST_PROXY=127.0.0.1 or 10.0.0.0/8)',
+    );
+  }
   const catalogue = await loadCatalogue(config.dataDir); // a broken prices.json stops the start, clearly
   // Before the database opens, so that a bad key stops the start without leaving it open.
   const existingSecretBox = SecretBox.loadExisting(config.dataDir, config.secretKey);
@@ -159,6 +165,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hsts: false,
   });
   await app.register(fastifyCookie);
+  app.addHook(
+    'onRequest',
+    refuseCrossSiteCookieWrites((request) =>
+      isAllowedOrigin(
+        request.headers.origin,
+        request.headers.host,
+        request.protocol === 'https',
+        config.allowedOrigins,
+      ),
+    ),
+  );
   await app.register(fastifyWebsocket, {
     // Close to the frame limit: a frame over it gets `payload_too_large`, far over it closes (1009).
     options: { maxPayload: 4 * LIMITS.frameBytes + 1024, perMessageDeflate: false },
