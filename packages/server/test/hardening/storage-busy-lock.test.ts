@@ -49,8 +49,8 @@ describe('a SQLite write lock held by another process', () => {
     const stuck = !settled;
     holder.exec('COMMIT');
     // Before, SQLite's busy wait slept inside the call: the whole process stood still for 5 s.
-    expect(Math.max(...latencies)).toBeLessThan(500);
-    expect(loop.max / 1e6).toBeLessThan(500);
+    expect(Math.max(...latencies)).toBeLessThan(1_500);
+    expect(loop.max / 1e6).toBeLessThan(1_500);
     expect(stuck).toBe(true); // the write was waiting for the lock all along
     const created = await write;
     expect(created.status).toBe(201);
@@ -67,7 +67,7 @@ describe('a SQLite write lock held by another process', () => {
     ]);
     const elapsed = performance.now() - started;
     holder.exec('ROLLBACK');
-    expect(Math.max(...(latencies as number[]))).toBeLessThan(500);
+    expect(Math.max(...(latencies as number[]))).toBeLessThan(1_500);
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe('unavailable');
     expect(refused.body.error.message).toMatch(/locked by another process/);
