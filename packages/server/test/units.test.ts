@@ -233,7 +233,7 @@ describe('the SQLite statement cache', () => {
 
 describe("a finished answer's share of its chat's totals", () => {
   it('adds tokens always, cost in micro-dollars when priced, and counts unpriced answers with tokens', async () => {
-    const { answerTotals } = await import('../src/chats/chat-totals.ts');
+    const { answerTotals } = await import('../src/db/answer-totals.ts');
     const usage = { inputTokens: 120, outputTokens: 30, totalTokens: 150 };
     expect(answerTotals({ usage, costUsd: 0.000123 })).toEqual({
       input_tokens: 120,

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CreateUserBody, CredentialsBody, User } from '@cachibot/protocol';
-import type { BotService } from '../bots/bot-service.ts';
 import { type Db, isUniqueViolation } from '../db/database.ts';
 import type { UserTable } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -9,6 +8,11 @@ import { LoginThrottle } from './login-limiter.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts';
 import { SessionRepository } from './session-repository.ts';
 import { toUser, UserRepository } from './user-repository.ts';
+
+/** Every new user gets a bot of their own, created in the same transaction (the bots domain does it). */
+export interface DefaultBotMaker {
+  createDefaultBot(userId: string, within: Db): Promise<unknown>;
+}
 
 const SESSION_DAYS = 30;
 /** Sessions a user may hold; a new login beyond it ends the oldest (and closes its sockets). */
@@ -54,7 +58,7 @@ export class AuthService {
 
   constructor(
     private readonly db: Db,
-    private readonly bots: BotService,
+    private readonly bots: DefaultBotMaker,
     options: AuthOptions = {},
   ) {
     this.users = new UserRepository(db);

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { answerTotals } from '../chats/chat-totals.ts';
+import { answerTotals } from './answer-totals.ts';
 
 /** Migrations in code (not files) so they ship inside the package and run at start. */
 const migrations: Record<string, Migration> = {

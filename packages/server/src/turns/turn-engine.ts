@@ -6,30 +6,22 @@ import { toChat } from '../chats/chat-repository.ts';
 import type { ChatService } from '../chats/chat-service.ts';
 import { type MessageRepository, toMessage } from '../chats/message-repository.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import type { MessageTable } from '../db/schema.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
 import { AnswerPersister } from './answer-persister.ts';
-import { runAttempts } from './attempt-loop.ts';
-import { buildHistory } from './history.ts';
 import { LiveTurn } from './live-turn.ts';
 import { type Admission, TurnAdmission, type TurnHandle } from './turn-admission.ts';
 import { TurnCapacity } from './turn-capacity.ts';
-import { finishTurn } from './turn-finish.ts';
 import { type Follower, followTurn } from './turn-follower.ts';
 import { type Logger, TurnLifecycle } from './turn-lifecycle.ts';
-import { buildTurnRows, type TurnPlan } from './turn-plan.ts';
+import { buildTurnRows } from './turn-plan.ts';
 import type { TurnRepository } from './turn-repository.ts';
+import { runTurn } from './turn-run.ts';
 
 export type { TurnHandle } from './turn-admission.ts';
 export type { Logger } from './turn-lifecycle.ts';
 
-/** Messages of the branch the model may see at most (the context window usually stops it earlier). */
-const HISTORY_ROWS = 400;
-
-/** Long runs of key-like characters (API keys, tokens) are replaced; the rest of a message stays. */
-export const scrubSecrets = (text: string): string =>
-  text.slice(0, 300).replace(/[A-Za-z0-9_\-*.]{20,}/g, '[redacted]');
+export { scrubSecrets } from './turn-run.ts';
 
 export interface TurnEngineOptions {
   maxConcurrentTurns: number;
@@ -163,72 +155,17 @@ export class TurnEngine {
     });
     persister.add(started, '');
     turn.publish(started);
-    this.run(turn, plan, assistantMessage, persister).catch((error) =>
-      this.deps.log.error({ err: error, turnId: turn.id }, 'turn failed unexpectedly'),
-    );
+    const runDeps = { ...this.deps, firstTokenTimeoutMs: this.options.firstTokenTimeoutMs };
+    void runTurn(turn, plan, toMessage(assistantMessage), persister, runDeps)
+      .catch((error) => {
+        this.deps.log.error({ err: error, turnId: turn.id }, 'turn failed unexpectedly');
+        return 'stored' as const; // nothing left to store; the lease lets recovery close the row
+      })
+      .then((stored) => {
+        plan.reservation.release();
+        if (stored === 'stored') this.lifecycle.retire(turn);
+        else turn.markFinished(); // stays in memory until the background write lands
+      });
     return { turnId: turn.id, chatId: plan.chat.id, repeated: false };
-  }
-
-  /** Streams the answer through the attempt loop, then stores and announces the outcome. */
-  private async run(turn: LiveTurn, plan: TurnPlan, row: MessageTable, persister: AnswerPersister) {
-    const { bot } = plan;
-    const messageId = turn.init.assistantMessageId;
-    let content = '';
-    let result: Awaited<ReturnType<typeof runAttempts>>;
-    try {
-      const settings = JSON.parse(bot.settings) as { temperature?: number; maxOutputTokens?: number };
-      const fallbacks = JSON.parse(bot.fallback_models) as string[];
-      const branch = await this.deps.messages.branchRows(plan.userMessage.id, HISTORY_ROWS);
-      result = await runAttempts(
-        {
-          chain: [...new Set([plan.modelRequested, ...fallbacks])],
-          historyFor: (model) =>
-            buildHistory(branch, plan.userMessage.id, {
-              contextWindow: this.deps.models.info(model).contextWindow,
-              maxOutputTokens: settings.maxOutputTokens,
-              systemPrompt: bot.system_prompt,
-            }),
-          system: bot.system_prompt,
-          temperature: settings.temperature,
-          maxOutputTokens: settings.maxOutputTokens,
-          firstTokenTimeoutMs: this.options.firstTokenTimeoutMs,
-          signal: turn.controller.signal,
-          interrupted: () => turn.interrupted && !turn.cancelRequested,
-        },
-        {
-          languageModel: (model) => this.deps.models.languageModel(model, plan.providerSettings),
-          onText: (delta) => {
-            content += delta;
-            const event = turn.emit('text_delta', { messageId, delta });
-            persister.add(event, content, Buffer.byteLength(delta));
-          },
-          onReasoning: (delta) => persister.add(turn.emit('reasoning_delta', { messageId, delta }), content),
-          onFallback: (from, to, reason) =>
-            persister.add(turn.emit('model_fallback', { from, to, reason }), content),
-          // Providers may echo a (masked) key in a message: long opaque tokens are scrubbed.
-          onAttemptFailed: (model, error) =>
-            this.deps.log.warn(
-              { turnId: turn.id, model, code: error.code, message: scrubSecrets(error.message) },
-              'model attempt failed',
-            ),
-        },
-      );
-    } catch (unexpected) {
-      this.deps.log.error({ err: unexpected, turnId: turn.id }, 'turn failed unexpectedly');
-      const error = { code: 'internal', message: 'The answer failed because of an internal error' };
-      result = { attempts: [], status: 'error', error };
-    }
-    const outcome = {
-      modelRequested: plan.modelRequested,
-      attempts: result.attempts,
-      status: result.status,
-      error: result.status === 'error' ? result.error : undefined,
-      timing: { receivedAt: plan.receivedAt, firstTokenAt: result.firstTokenAt, endedAt: Date.now() },
-    };
-    const deps = { catalogue: this.deps.models.catalogue, log: this.deps.log };
-    const stored = await finishTurn(turn, persister, toMessage(row), content, outcome, deps);
-    plan.reservation.release();
-    if (stored === 'stored') this.lifecycle.retire(turn);
-    else turn.markFinished(); // stays in memory until the background write lands
   }
 }

@@ -1,5 +1,5 @@
 import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
-import { answerTotals } from '../chats/chat-totals.ts';
+import { answerTotals } from '../db/answer-totals.ts';
 import type { Db } from '../db/database.ts';
 import type { ChatTable, MessageTable, TurnTable } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';

@@ -14,7 +14,14 @@ export interface SentTurn {
 /** Sends a `chat` frame and waits for that turn's `done`. */
 export async function sendAndWait(
   ws: WsClient,
-  payload: { botId: string; message: string; chatId?: string; model?: string; clientMessageId?: string },
+  payload: {
+    botId: string;
+    message: string;
+    chatId?: string;
+    model?: string;
+    clientMessageId?: string;
+    replyToId?: string;
+  },
   timeoutMs = 15_000,
 ): Promise<SentTurn> {
   const id = payload.clientMessageId ?? clientMessageId();
@@ -27,7 +34,14 @@ export async function sendAndWait(
 /** Sends a `chat` frame and resolves at its `turn_started`, or rejects on its `error`. */
 export async function startTurn(
   ws: WsClient,
-  payload: { botId: string; message: string; chatId?: string; model?: string; clientMessageId?: string },
+  payload: {
+    botId: string;
+    message: string;
+    chatId?: string;
+    model?: string;
+    clientMessageId?: string;
+    replyToId?: string;
+  },
 ): Promise<{ turnId: string; chatId: string }> {
   const id = payload.clientMessageId ?? clientMessageId();
   ws.send('chat', { ...payload, clientMessageId: id });
