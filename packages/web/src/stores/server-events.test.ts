@@ -95,6 +95,24 @@ describe('handleServerEvent', () => {
     expect(messageOf('chat-a', 'a-t1')?.content).toBe('abcd');
   });
 
+  it('applies a replayed delta that joins seqs fromSeq … seq once, and asks again when it overlaps', () => {
+    const joined = (from: number, seq: number, text: string) =>
+      turnEvent(
+        'text_delta',
+        { turnId: 't1', chatId: 'chat-a', seq },
+        { messageId: 'a-t1', delta: text, fromSeq: from },
+      );
+    apply(started('t1', 'chat-a'), delta('t1', 'chat-a', 2, 'a'), joined(3, 6, 'bcde'));
+    expect(messageOf('chat-a', 'a-t1')?.content).toBe('abcde');
+    expect(effects.resumes).toEqual([]);
+    // Overlapping what it has (4 … 8 after 6): dropped whole, and a replay after 6 is asked for.
+    apply(joined(4, 8, 'XXfg'));
+    expect(messageOf('chat-a', 'a-t1')?.content).toBe('abcde');
+    expect(effects.resumes).toEqual([{ chatId: 'chat-a', turnId: 't1', afterSeq: 6 }]);
+    apply(joined(7, 8, 'fg'));
+    expect(messageOf('chat-a', 'a-t1')?.content).toBe('abcdefg');
+  });
+
   it('replaces the streamed copy with the persisted message on done', () => {
     const final: Message = makeMessage({
       id: 'a-t1',

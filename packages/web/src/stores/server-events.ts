@@ -61,7 +61,9 @@ function admitTurnEvent(fields: TurnFields, effects: ServerEventEffects): boolea
   // same turn must not append to it.
   if (turn.status === 'finished') return false;
   if (fields.seq <= turn.lastSeq) return false;
-  if (fields.seq !== turn.lastSeq + 1) {
+  // A replay joins consecutive deltas into one event standing for seqs fromSeq … seq.
+  const first = (fields as TurnFields & { fromSeq?: number }).fromSeq ?? fields.seq;
+  if (first !== turn.lastSeq + 1) {
     if (!turn.awaitingReplay) {
       store.patchTurn(turn.turnId, { awaitingReplay: true });
       effects.requestResume({ chatId: turn.chatId, turnId: turn.turnId, afterSeq: turn.lastSeq });

@@ -31,6 +31,8 @@ export interface PendingSend {
   chatId?: string;
   text: string;
   model?: string;
+  /** For `chat`: the message it continues (the leaf of the branch on screen). */
+  replyToId?: string;
   createdAt: string;
   error?: ErrorInfo;
 }

@@ -4,7 +4,8 @@ import { useMessagesStore } from '../../stores/messages-store.ts';
 import { useTurnsStore } from '../../stores/turns-store.ts';
 import { FakeEnvironment, FakeSocket, ManualTimers } from '../../test/fake-socket.ts';
 import { makeChat, makeMessage, recordingTransport, turnEvent } from '../../test/fixtures.ts';
-import { retryAnswer, retryTurn } from './turn-actions.ts';
+import { setShownLeaf } from '../messages/shown-branch.ts';
+import { retryAnswer, retryTurn, sendChatMessage } from './turn-actions.ts';
 
 const question = makeMessage({ id: 'q', content: 'What is 2+2?' });
 const failed = makeMessage({
@@ -122,5 +123,33 @@ describe('a retry sent while the connection is down', () => {
     const chat = useMessagesStore.getState().chats['chat-1'];
     expect(chat?.ids.filter((messageId) => chat.byId[messageId]?.role === 'user')).toEqual(['q']);
     expect(chat?.byId.a2?.parentId).toBe('q');
+  });
+});
+
+describe('a new question continues the branch on screen (issue 11 point 9)', () => {
+  it('replies to the answer the conversation shows, not to the newest one', () => {
+    const transport = recordingTransport();
+    setShownLeaf('chat-1', 'older-sibling');
+    const id = sendChatMessage({ botId: 'bot-1', chatId: 'chat-1', text: 'And then?' });
+    expect(transport.frames).toEqual([
+      {
+        type: 'chat',
+        payload: {
+          clientMessageId: id,
+          botId: 'bot-1',
+          chatId: 'chat-1',
+          message: 'And then?',
+          replyToId: 'older-sibling',
+        },
+      },
+    ]);
+  });
+
+  it('sends no replyToId for the first message of a new chat', () => {
+    const transport = recordingTransport();
+    const id = sendChatMessage({ botId: 'bot-1', text: 'Hello' });
+    expect(transport.frames).toEqual([
+      { type: 'chat', payload: { clientMessageId: id, botId: 'bot-1', message: 'Hello' } },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { getTransport } from '../../api/transport.ts';
 import { useMessagesStore } from '../../stores/messages-store.ts';
 import { type PendingSend, type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
 import { chosenModel, modelScope } from '../../stores/ui-store.ts';
+import { shownLeaf } from '../messages/shown-branch.ts';
 
 export interface SendInput {
   botId: string;
@@ -27,6 +28,7 @@ function frameOf(send: PendingSend): ClientFrame {
       message: send.text,
       ...(send.chatId ? { chatId: send.chatId } : {}),
       ...(send.model ? { model: send.model } : {}),
+      ...(send.chatId && send.replyToId ? { replyToId: send.replyToId } : {}),
     },
   };
 }
@@ -46,6 +48,7 @@ export function sendChatMessage(input: SendInput): string {
     chatId: input.chatId ?? undefined,
     text: input.text,
     model: input.model ?? undefined,
+    replyToId: shownLeaf(input.chatId),
     createdAt: new Date().toISOString(),
   });
 }

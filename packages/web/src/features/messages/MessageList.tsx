@@ -7,6 +7,7 @@ import { useChatMessages } from '../chat/use-chat-messages.ts';
 import { MessageBubble } from '../message/MessageBubble.tsx';
 import { PendingBubble } from '../message/PendingBubble.tsx';
 import { threadItems } from './message-threads.ts';
+import { setShownLeaf } from './shown-branch.ts';
 import { useAutoScroll } from './use-auto-scroll.ts';
 
 /** The conversation: older pages on scroll up, live answers at the bottom, followed while at the bottom. */
@@ -23,6 +24,11 @@ export function MessageList({ botId, chatId }: { botId: string; chatId: string |
   const connected = useUiStore((state) => state.connection === 'connected');
   const [chosen, setChosen] = useState<Record<string, string>>({});
   const items = useMemo(() => threadItems(messages, chosen), [messages, chosen]);
+  // The next question continues the branch on screen, whichever sibling answer is shown.
+  const shownLeafId = items.at(-1)?.message.id;
+  useEffect(() => {
+    if (chatId) setShownLeaf(chatId, shownLeafId);
+  }, [chatId, shownLeafId]);
   const turnByMessage = useMemo(() => {
     const map = new Map<string, TurnState>();
     for (const turn of Object.values(turns))
