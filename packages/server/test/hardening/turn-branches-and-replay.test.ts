@@ -178,6 +178,30 @@ describe('long answers replay (issue 11 point 7)', () => {
     await Promise.all(readers.map((reader) => reader.close()));
   }, 120_000);
 
+  it('prunes the event logs of turns finished before the retention window; a resume then gets resync', async () => {
+    const ws = await WsClient.connect(server.wsUrl, admin.token as string);
+    const old = await sendAndWait(ws, { botId, message: 'Old news [[double tokens=4]]' });
+    const recent = await sendAndWait(ws, { botId, message: 'Fresh news [[double tokens=4]]' });
+    await until(() => !server.cachibot.engine.lifecycle.live.get(old.turnId), 30_000);
+    const { db } = server.cachibot.database;
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    await db.updateTable('turns').set({ updated_at: eightDaysAgo }).where('id', '=', old.turnId).execute();
+    expect(await server.cachibot.engine.lifecycle.pruneEvents()).toBeGreaterThan(0);
+    const left = async (turnId: string) =>
+      (await db.selectFrom('turn_events').select('seq').where('turn_id', '=', turnId).execute()).length;
+    expect(await left(old.turnId)).toBe(0);
+    expect(await left(recent.turnId)).toBeGreaterThan(0);
+
+    ws.send('resume', { chatId: old.chatId, turnId: old.turnId, afterSeq: 0 });
+    const resync = await ws.waitFor('resync', (event) => event.payload.turnId === old.turnId);
+    expect(resync.payload.message).toMatchObject({
+      id: old.done.id,
+      content: old.done.content,
+      status: 'complete',
+    });
+    await ws.close();
+  });
+
   it('rate-limits resumes per user across sockets', async () => {
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const turn = await sendAndWait(ws, { botId, message: 'Short [[double tokens=3]]' });
