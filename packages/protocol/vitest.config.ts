@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import { scaled, TIME_SCALE } from '../server/test/support/deadlines.ts';
 
 export default defineConfig({
   test: {
     name: 'protocol',
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Deadlines scale with the machine's load (server/test/support/deadlines.ts), the same in every worker.
+    env: { CACHIBOT_TEST_TIME_SCALE: String(TIME_SCALE) },
+    testTimeout: scaled(30_000),
+    hookTimeout: scaled(30_000),
+    expect: { poll: { timeout: scaled(5_000) } },
   },
 });

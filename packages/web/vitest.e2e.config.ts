@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { scaled, TIME_SCALE } from '../server/test/support/deadlines.ts';
 
 // Browser end-to-end tests: the built app, the real server in-process and Debian's chromium.
 // One file at a time (each starts a server and a browser; the CI machine has 2 cores), and only after
@@ -11,8 +12,11 @@ export default defineConfig({
     globalSetup: ['e2e/support/global-setup.ts'],
     fileParallelism: false,
     sequence: { groupOrder: 1 },
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    teardownTimeout: 30_000,
+    // Deadlines scale with the machine's load (server/test/support/deadlines.ts), the same in every worker.
+    env: { CACHIBOT_TEST_TIME_SCALE: String(TIME_SCALE) },
+    testTimeout: scaled(60_000),
+    hookTimeout: scaled(60_000),
+    teardownTimeout: scaled(30_000),
+    expect: { poll: { timeout: scaled(5_000) } },
   },
 });

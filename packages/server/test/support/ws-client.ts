@@ -1,11 +1,14 @@
 import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
 import WebSocket from 'ws';
+import { scaled } from './deadlines.ts';
 
 /** A WebSocket test client that records every event and can wait for one. */
 export class WsClient {
   readonly events: ServerEvent[] = [];
   private waiters: { predicate: (event: ServerEvent) => boolean; resolve: (event: ServerEvent) => void }[] =
     [];
+  /** Conditions over all events so far (see `until`): each returns true once it is settled. */
+  private conditions: (() => boolean)[] = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
@@ -16,7 +19,13 @@ export class WsClient {
         waiter.resolve(event);
         return false;
       });
+      this.settleConditions();
     });
+    socket.on('close', () => this.settleConditions());
+  }
+
+  private settleConditions(): void {
+    this.conditions = this.conditions.filter((settled) => !settled());
   }
 
   static connect(url: string, token: string, headers: Record<string, string> = {}): Promise<WsClient> {
@@ -42,14 +51,17 @@ export class WsClient {
   waitFor<T extends ServerEvent['type']>(
     type: T,
     predicate: (event: Extract<ServerEvent, { type: T }>) => boolean = () => true,
-    timeoutMs = 10_000,
+    timeoutMs = scaled(10_000),
   ): Promise<Extract<ServerEvent, { type: T }>> {
     const matches = (event: ServerEvent) =>
       event.type === type && predicate(event as Extract<ServerEvent, { type: T }>);
     const seen = this.events.find(matches);
     if (seen) return Promise.resolve(seen as Extract<ServerEvent, { type: T }>);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         predicate: matches,
         resolve: (event) => {
@@ -57,6 +69,27 @@ export class WsClient {
           resolve(event as Extract<ServerEvent, { type: T }>);
         },
       });
+    });
+  }
+
+  /**
+   * Resolves once `check` holds over the events received so far; checked now, at every event and when
+   * the socket closes (so a check can also end on `socket.readyState`). Rejects after the deadline.
+   */
+  until(check: (events: ServerEvent[]) => boolean, what: string, timeoutMs = scaled(10_000)): Promise<void> {
+    if (check(this.events)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.conditions = this.conditions.filter((condition) => condition !== settled);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting until ${what}`));
+      }, timeoutMs);
+      const settled = () => {
+        if (!check(this.events)) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
+      this.conditions.push(settled);
     });
   }
 
