@@ -2,6 +2,7 @@ import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/te
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
+import { scaled } from './support/deadlines.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { clientMessageId, coveredSeqs, sendAndWait, startTurn, textOf } from './support/turns.ts';
 import { WsClient } from './support/ws-client.ts';
@@ -15,8 +16,6 @@ const env = () => ({
   OPENAI_API_KEY: 'k',
   OPENAI_BASE_URL: double.url,
   CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini',
-  CACHIBOT_HEARTBEAT_INTERVAL_MS: '150',
-  CACHIBOT_HEARTBEAT_TIMEOUT_MS: '150',
   CACHIBOT_MAX_CONCURRENT_TURNS: '10',
 });
 
@@ -35,19 +34,35 @@ afterAll(async () => {
 
 describe('connections', () => {
   it('drops a socket that stops answering pings, and keeps one that answers', async () => {
-    const silent = new WebSocket(server.wsUrl, {
-      headers: { authorization: `Bearer ${admin.token}` },
-      autoPong: false,
+    // Its own server with a short heartbeat: in the shared one, a busy machine would drop healthy sockets.
+    const intervalMs = 150;
+    const timeoutMs = scaled(250);
+    const beating = await startServer({
+      env: {
+        ...env(),
+        CACHIBOT_HEARTBEAT_INTERVAL_MS: String(intervalMs),
+        CACHIBOT_HEARTBEAT_TIMEOUT_MS: String(timeoutMs),
+      },
     });
-    const opened = new Promise<number>((resolve) => silent.once('open', () => resolve(Date.now())));
-    const closed = new Promise<number>((resolve) => silent.once('close', () => resolve(Date.now())));
-    const healthy = await WsClient.connect(server.wsUrl, admin.token as string);
-    // Ping every 150 ms, drop after 150 ms without pong: gone well within a second.
-    expect((await closed) - (await opened)).toBeLessThan(1000);
-    expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
-    healthy.send('ping', { ts: 1 });
-    expect((await healthy.waitFor('pong')).payload.ts).toBe(1);
-    await healthy.close();
+    try {
+      const user = await setupAdmin(beating.url);
+      const silent = new WebSocket(beating.wsUrl, {
+        headers: { authorization: `Bearer ${user.token}` },
+        autoPong: false,
+      });
+      const opened = new Promise<number>((resolve) => silent.once('open', () => resolve(Date.now())));
+      const closed = new Promise<number>((resolve) => silent.once('close', () => resolve(Date.now())));
+      const healthy = await WsClient.connect(beating.wsUrl, user.token as string);
+      // Pinged within one interval, dropped one timeout later: far sooner than the default 30 s + 10 s.
+      expect((await closed) - (await opened)).toBeLessThan(intervalMs + timeoutMs + scaled(700));
+      expect(healthy.socket.readyState).toBe(WebSocket.OPEN);
+      healthy.send('ping', { ts: 1 });
+      expect((await healthy.waitFor('pong')).payload.ts).toBe(1);
+      await healthy.close();
+    } finally {
+      await beating.stop();
+      removeDir(beating.dataDir);
+    }
   });
 
   it('lets two sockets of one user follow the same turn, each getting every event once', async () => {
