@@ -9,6 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
+import { scaled, TIME_SCALE } from './support/deadlines.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { clientMessageId } from './support/turns.ts';
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   });
   admin = await setupAdmin(server.url);
   botId = (await admin.get('/api/bots')).body.bots[0].id;
-  proxy = await startFaultProxy({ targetPort: Number(new URL(server.url).port), cutAfterBytes: [300, 4000] });
+  proxy = await startFaultProxy({ targetPort: Number(new URL(server.url).port), cutAfterBytes: [300, 3000] });
 });
 afterAll(async () => {
   await proxy.close();
@@ -61,7 +62,7 @@ async function runThroughFaults(message: string): Promise<Outcome> {
   let turnId: string | undefined;
   let chatId: string | undefined;
   for (let attempt = 0; attempt < 500 && !outcome.final; attempt++) {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, {
         headers: { authorization: `Bearer ${admin.token}` },
       });
@@ -73,8 +74,11 @@ async function runThroughFaults(message: string): Promise<Outcome> {
       });
       ws.on('message', (data) => {
         const event = JSON.parse(String(data)) as TurnEvent;
-        if (event.type === 'error' && !('seq' in event.payload))
-          throw new Error(`refused: ${JSON.stringify(event.payload)}`);
+        if (event.type === 'error' && !('seq' in event.payload)) {
+          ws.terminate();
+          reject(new Error(`refused: ${JSON.stringify(event.payload)}`));
+          return;
+        }
         if (!turnId && event.type === 'turn_started' && event.payload.userMessage.content === message) {
           turnId = event.payload.turnId;
           chatId = event.payload.chatId;
@@ -100,39 +104,62 @@ async function runThroughFaults(message: string): Promise<Outcome> {
   return outcome;
 }
 
+// RELIABILITY target 2: at least 1 500 disconnects across (at least) 500 turns per run. How many cuts a
+// turn gets depends on the machine: on a busy one a turn often ends before its client is back, and the
+// replay (stored text runs as one delta each) is shorter than the live stream. So the lanes go on past
+// 500 turns until the disconnects reach the target, up to MAX_TURNS, and the time allowed follows from
+// the turns allowed, not from a fixed figure.
+const LANES = 10;
+const MIN_TURNS = 500;
+const MIN_DISCONNECTS = 1500;
+const MAX_TURNS = 1500;
+const TOKENS = 40;
+/** About 40 ms of work per turn on an idle machine with 10 lanes; a second per turn and lane allowed. */
+const BUDGET_MS = scaled((MAX_TURNS / LANES) * 1_000);
+
 describe('answers survive a network that keeps breaking', () => {
-  it('delivers 500 turns exactly once and in order across at least 1 500 forced disconnects', async () => {
-    const lanes = 10;
-    const turnsPerLane = 50;
-    const tokens = 60;
-    const results: Outcome[] = [];
-    await Promise.all(
-      Array.from({ length: lanes }, async (_, lane) => {
-        for (let i = 0; i < turnsPerLane; i++) {
-          results.push(await runThroughFaults(`lane ${lane} turn ${i} [[double tokens=${tokens} delay=2]]`));
-        }
-      }),
-    );
-    const disconnects = results.reduce((sum, result) => sum + result.disconnects, 0);
-    let lost = 0;
-    let duplicated = 0;
-    for (const result of results) {
-      const last = result.final?.payload.seq ?? 0;
-      expect(result.final?.type).toBe('done');
-      duplicated += result.seqs.length - new Set(result.seqs).size;
-      lost += last - new Set(result.seqs).size;
-      expect(result.seqs).toEqual(Array.from({ length: last }, (_, index) => index + 1));
-      expect(result.text).toBe(expectedText(tokens));
-    }
-    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
-    process.stderr.write(
-      `fault injection: ${results.length} turns, lost ${lost} / duplicated ${duplicated} across ${disconnects} disconnects\n`,
-    );
-    expect(disconnects, `lost 0 / duplicated 0 across ${disconnects} disconnects`).toBeGreaterThanOrEqual(
-      1500,
-    );
-    // Disconnecting is not cancelling: one provider call per turn, none aborted.
-    expect(double.requests).toHaveLength(lanes * turnsPerLane);
-    expect(double.requests.filter((request) => request.aborted)).toHaveLength(0);
-  }, 120_000);
+  it(
+    `delivers ${MIN_TURNS} turns exactly once and in order across at least ${MIN_DISCONNECTS} forced disconnects`,
+    async ({ annotate }) => {
+      const started = Date.now();
+      const results: Outcome[] = [];
+      let disconnects = 0;
+      let turns = 0;
+      const more = () => turns < MIN_TURNS || (disconnects < MIN_DISCONNECTS && turns < MAX_TURNS);
+      await Promise.all(
+        Array.from({ length: LANES }, async (_, lane) => {
+          while (more()) {
+            const turn = turns++;
+            const result = await runThroughFaults(
+              `lane ${lane} turn ${turn} [[double tokens=${TOKENS} delay=2]]`,
+            );
+            disconnects += result.disconnects;
+            results.push(result);
+          }
+        }),
+      );
+      let lost = 0;
+      let duplicated = 0;
+      for (const result of results) {
+        const last = result.final?.payload.seq ?? 0;
+        expect(result.final?.type).toBe('done');
+        duplicated += result.seqs.length - new Set(result.seqs).size;
+        lost += last - new Set(result.seqs).size;
+        expect(result.seqs).toEqual(Array.from({ length: last }, (_, index) => index + 1));
+        expect(result.text).toBe(expectedText(TOKENS));
+      }
+      expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+      const summary = `${results.length} turns, lost ${lost} / duplicated ${duplicated} across ${disconnects} disconnects in ${((Date.now() - started) / 1000).toFixed(1)} s (time scale ${TIME_SCALE})`;
+      process.stderr.write(`fault injection: ${summary}\n`);
+      await annotate(summary);
+      expect(results.length).toBeGreaterThanOrEqual(MIN_TURNS);
+      expect(disconnects, `lost 0 / duplicated 0 across ${disconnects} disconnects`).toBeGreaterThanOrEqual(
+        MIN_DISCONNECTS,
+      );
+      // Disconnecting is not cancelling: one provider call per turn, none aborted.
+      expect(double.requests).toHaveLength(results.length);
+      expect(double.requests.filter((request) => request.aborted)).toHaveLength(0);
+    },
+    BUDGET_MS,
+  );
 });
