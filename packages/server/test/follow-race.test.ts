@@ -107,7 +107,8 @@ describe('replay versus live delivery', () => {
           expect(seqs.length).toBe(total);
         },
       ),
-      { numRuns: 1000 },
+      // A fixed seed: every run checks the same 1 000 interleavings, and a failure replays as it was.
+      { numRuns: 1000, seed: 20_261_202 },
     );
   });
 });
