@@ -68,11 +68,17 @@ describe('regenerate', () => {
   it('is idempotent per clientMessageId and hides other users’ messages', async () => {
     const first = await sendAndWait(ws, { botId, message: 'Once more [[double tokens=3]]' });
     const id = clientMessageId();
-    await regenerate(first.done.id, undefined, id);
+    const answer = await regenerate(first.done.id, undefined, id);
     const before = double.requests.length;
+    // A resend on the same socket is answered with nothing new (that socket has every event already);
+    // one on a second socket with the first answer replayed. Both come after the same socket's resend.
     ws.send('regenerate', { clientMessageId: id, messageId: first.done.id });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const other = await WsClient.connect(server.wsUrl, admin.token as string);
+    other.send('regenerate', { clientMessageId: id, messageId: first.done.id });
+    const replayed = await other.waitFor('done', (event) => event.payload.message.id === answer.id);
+    expect(replayed.payload.message).toEqual(answer);
     expect(double.requests.length).toBe(before);
+    await other.close();
 
     const bob = await createUser(admin, 'bob');
     const bobWs = await WsClient.connect(server.wsUrl, bob.token as string);

@@ -1,6 +1,7 @@
 import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, createUser, setupAdmin } from './support/api-client.ts';
+import { scaled } from './support/deadlines.ts';
 import { removeDir, startServer, type TestServer } from './support/server.ts';
 import { clientMessageId, coveredSeqs, sendAndWait, startTurn, textOf } from './support/turns.ts';
 import { WsClient } from './support/ws-client.ts';
@@ -155,7 +156,7 @@ describe('a chat turn', () => {
     expect(done.content).toBe(textOf(ws.turnEvents(turnId)));
     const stored = (await admin.get(`/api/chats/${chatId}/messages`)).body.messages[1];
     expect(stored).toMatchObject({ status: 'cancelled', content: done.content });
-    await double.waitUntil((requests) => requests[0]?.aborted === true, 2000);
+    await double.waitUntil((requests) => requests[0]?.aborted === true, scaled(5_000));
   });
 
   it('keeps the partial text and marks the answer error when the provider stream breaks', async () => {
@@ -312,8 +313,10 @@ describe('the WebSocket gateway', () => {
     client.sendRaw(JSON.stringify({ type: 'ping', payload: { ts: 1, pad: 'x'.repeat(1024 * 1024 + 10) } }));
     client.sendRaw(Buffer.from([1, 2, 3]), true);
     const errors = async () => {
-      while (client.events.filter((event) => event.type === 'error').length < 5)
-        await new Promise((r) => setTimeout(r, 20));
+      await client.until(
+        (events) => events.filter((event) => event.type === 'error').length >= 5,
+        'five errors',
+      );
       return client.events
         .filter((event) => event.type === 'error')
         .map((event) => event.payload as { code: string; message: string });
