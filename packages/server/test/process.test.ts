@@ -1,6 +1,7 @@
 import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAdmin } from './support/api-client.ts';
+import { waitUntil } from './support/deadlines.ts';
 import { spawnServer } from './support/process.ts';
 import { removeDir, tempDataDir } from './support/server.ts';
 import { startTurn, textOf } from './support/turns.ts';
@@ -36,7 +37,11 @@ describe('the server process', () => {
       message: 'Crash me [[double tokens=400 delay=10]]',
     });
     await ws.waitFor('text_delta', (event) => event.payload.turnId === turnId && event.payload.seq >= 40);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // let at least one batch reach the disk
+    // At least one batch of the answer on disk before the kill.
+    await waitUntil(async () => {
+      const stored = (await admin.get(`/api/chats/${chatId}/messages`)).body.messages;
+      return stored[1]?.content.length > 0;
+    }, 'a batch of the answer is stored');
     const seenBeforeKill = textOf(ws.turnEvents(turnId));
     first.child.kill('SIGKILL');
     await first.exited;
@@ -68,30 +73,31 @@ describe('the server process', () => {
   it('finishes and stores a running turn on SIGTERM before exiting, and refuses new turns meanwhile', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
-    const server = await spawnServer(dataDir, env());
+    // At info level the process logs when it starts shutting down: from then on it refuses new turns.
+    const server = await spawnServer(dataDir, { ...env(), LOG_LEVEL: 'info' });
     const admin = await setupAdmin(server.url);
     const botId = (await admin.get('/api/bots')).body.bots[0].id;
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     double.reset();
     const { turnId, chatId } = await startTurn(ws, {
       botId,
-      message: 'Finish me [[double tokens=60 delay=15]]',
+      message: 'Finish me [[double tokens=120 delay=15]]',
     });
     await ws.waitFor('text_delta', (event) => event.payload.turnId === turnId);
     server.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await server.waitForOutput('shutting down');
     await expect(startTurn(ws, { botId, message: 'Too late' })).rejects.toMatchObject({
       code: 'unavailable',
     });
     const done = await ws.waitFor('done', (event) => event.payload.turnId === turnId);
-    expect(done.payload.message).toMatchObject({ status: 'complete', content: expectedText(60) });
+    expect(done.payload.message).toMatchObject({ status: 'complete', content: expectedText(120) });
     expect(await server.exited).toBe(0);
     await ws.close();
 
     const again = await spawnServer(dataDir, env());
     Object.assign(admin, { baseUrl: again.url });
     const stored = (await admin.get(`/api/chats/${chatId}/messages`)).body.messages[1];
-    expect(stored).toMatchObject({ status: 'complete', content: expectedText(60) });
+    expect(stored).toMatchObject({ status: 'complete', content: expectedText(120) });
     again.child.kill('SIGTERM');
     await again.exited;
   });

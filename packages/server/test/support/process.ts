@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled, waitUntil } from './deadlines.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = path.join(REPO_ROOT, 'packages/server/src/main.ts');
@@ -12,6 +13,8 @@ export interface ServerProcess {
   wsUrl: string;
   child: ChildProcess;
   output(): string;
+  /** Resolves once the process has printed `text` (a log line at LOG_LEVEL info, say). */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
 }
@@ -49,7 +52,7 @@ export async function spawnServer(dataDir: string, env: Record<string, string>):
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + scaled(20_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited during start:\n${output}`);
     try {
@@ -63,5 +66,13 @@ export async function spawnServer(dataDir: string, env: Record<string, string>):
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, wsUrl: `ws://127.0.0.1:${port}/ws`, child, output: () => output, exited };
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    child,
+    output: () => output,
+    waitForOutput: (text, timeoutMs) =>
+      waitUntil(() => output.includes(text), `output has "${text}"`, timeoutMs),
+    exited,
+  };
 }
