@@ -6,6 +6,7 @@ import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/te
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { type ApiClient, createUser, setupAdmin } from '../support/api-client.ts';
+import { scaled } from '../support/deadlines.ts';
 import { removeDir, startServer, type TestServer } from '../support/server.ts';
 import { clientMessageId, sendAndWait, startTurn } from '../support/turns.ts';
 import { WsClient } from '../support/ws-client.ts';
@@ -348,6 +349,8 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
   let live: { turnId: string; chatId: string };
   let beforeLive: DbDump;
   const LIVE_TOKENS = 300;
+  /** How long a probe may wait for its one answer (a refusal, or wrongly a turn) before it counts as none. */
+  const ANSWER_MS = scaled(1500);
   const wsCovered = new Set<string>();
   /** Every frame the intruder sent and the answer it got. */
   const probes: {
@@ -397,10 +400,9 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
   };
 
   /** The lone answer to the frame just sent: an error without turn fields, or (wrongly) a turn starting. */
-  async function answerAfter(mark: number, timeoutMs = 1500): Promise<ServerEvent | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const answer = bws.events
+  async function answerAfter(mark: number, timeoutMs = ANSWER_MS): Promise<ServerEvent | undefined> {
+    const find = (events: ServerEvent[]) =>
+      events
         .slice(mark)
         .find(
           (event) =>
@@ -408,10 +410,8 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
             event.type === 'turn_started' ||
             event.type === 'resync',
         );
-      if (answer) return answer;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return undefined;
+    await bws.until((events) => find(events) !== undefined, 'an answer', timeoutMs).catch(() => undefined);
+    return find(bws.events);
   }
 
   it.each(WS_ID_FIELDS.map(({ type, field }) => [`${type}.${field}`, type, field] as const))(
@@ -437,13 +437,16 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
         probes.push({ frame, answer, aliveAtSend });
         const where = `${name}=${id === live.turnId || id === live.chatId ? 'live ' : ''}${id}`;
         expect
-          .soft(answer?.type, `${where}: answered ${JSON.stringify(answer ?? 'nothing within 1.5 s')}`)
+          .soft(
+            answer?.type,
+            `${where}: answered ${JSON.stringify(answer ?? `nothing within ${ANSWER_MS} ms`)}`,
+          )
           .toBe('error');
         expect.soft((answer?.payload as { code?: string } | undefined)?.code, where).toBe('not_found');
         if (answer?.type === 'turn_started') {
           // A wrongly started turn: let it end so it does not disturb the next probe.
           await bws
-            .waitFor('done', (event) => event.payload.turnId === answer.payload.turnId, 10_000)
+            .waitFor('done', (event) => event.payload.turnId === answer.payload.turnId, scaled(10_000))
             .catch(() => undefined);
         }
       }
@@ -459,7 +462,7 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
       cancelProbes.every((probe) => probe.aliveAtSend),
       'the live turn was still running when the intruder cancelled it',
     ).toBe(true);
-    const done = await aws.waitFor('done', (event) => event.payload.turnId === live.turnId, 20_000);
+    const done = await aws.waitFor('done', (event) => event.payload.turnId === live.turnId, scaled(20_000));
     expect(done.payload.message.status).toBe('complete');
     expect(done.payload.message.content).toBe(expectedText(LIVE_TOKENS));
     const seqs = aws.turnEvents(live.turnId).map((event) => event.payload.seq);
@@ -467,7 +470,11 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
   });
 
   it('the intruder received nothing of the victim: no foreign turn event, no foreign content, no foreign id it did not send', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Everything the victim's turn could have leaked has been sent once it is done; a ping round trip
+    // on the intruder's socket then lets anything still on its way arrive.
+    await aws.waitFor('done', (event) => event.payload.turnId === live.turnId, scaled(20_000));
+    bws.send('ping', { ts: 4711 });
+    await bws.waitFor('pong', (event) => event.payload.ts === 4711);
     const victimChats = [live.chatId, ...alice.chats];
     const victimTurns = [live.turnId, ...alice.turns];
     for (const event of bws.events) {
@@ -493,7 +500,7 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
   });
 
   it("the database is unchanged apart from the victim's own live turn", async () => {
-    await aws.waitFor('done', (event) => event.payload.turnId === live.turnId, 20_000);
+    await aws.waitFor('done', (event) => event.payload.turnId === live.turnId, scaled(20_000));
     const after = withoutRowsMentioning(await dumpDatabase(server.cachibot.database.db), [
       live.chatId,
       live.turnId,

@@ -1,10 +1,11 @@
 // A flooding client in its own process, so that its CPU does not count against the server's event loop.
-// Usage: node flooder.mjs <wsUrl> <token> <frames per socket> <mode,mode,…>
+// Usage: node flooder.mjs <wsUrl> <token> <frames per socket> <mode,mode,…> [give up after ms, 5000]
 // Prints one JSON line: per mode, the answers by type/code, the close code and when it came.
 import WebSocket from 'ws';
 
-const [wsUrl, token, countText, modesText] = process.argv.slice(2);
+const [wsUrl, token, countText, modesText, giveUpText] = process.argv.slice(2);
 const count = Number(countText);
+const giveUpMs = Number(giveUpText ?? 5000);
 const makers = {
   garbage: (i) =>
     i % 3 === 0
@@ -46,7 +47,7 @@ function flood(mode) {
       timer = setTimeout(() => {
         socket.terminate();
         finish(null);
-      }, 5000);
+      }, giveUpMs);
     });
   });
 }
