@@ -105,11 +105,13 @@ async function replayStored(
     // of what is stored can bring it back in line.
     return sendResync(follower, deps, turn);
   }
-  if (lastSeq === afterSeq) {
-    // Up to date, unless recovery wrote its error + done at seqs the client had seen live.
+  if (lastSeq - afterSeq <= 1) {
+    // Recovery stores its error + done at the two seqs after the log's end, and never sends them live:
+    // a client that has either seq saw another event there (the dead process's delta), so a replay
+    // of `done` would leave that delta in its text. Only the stored message brings it back in line.
     const message = await deps.turns.findMessage(turn.assistant_message_id);
-    if (message && wasRecovered(message)) sendSnapshot(follower, turn, message);
-    return;
+    if (message && wasRecovered(message)) return sendSnapshot(follower, turn, message);
+    if (lastSeq === afterSeq) return;
   }
   if (lastSeq - afterSeq > MAX_REPLAY_EVENTS) return sendResync(follower, deps, turn);
   const events = await deps.turns.loadEvents(turn.id, afterSeq);
