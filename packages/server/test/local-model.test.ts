@@ -9,6 +9,7 @@ import { LlamaCppLoader, type LocalModelLoader } from '../src/models/local/local
 import { LocalModelPool } from '../src/models/local/local-model-pool.ts';
 import { fitCompletionPrompt, toPlainConversation } from '../src/models/local/local-prompt.ts';
 import { type ApiClient, setupAdmin } from './support/api-client.ts';
+import { scaled } from './support/deadlines.ts';
 import { removeDir, startServer, type TestServer, tempDataDir } from './support/server.ts';
 import { sendAndWait, startTurn, textOf } from './support/turns.ts';
 import { WsClient } from './support/ws-client.ts';
@@ -286,7 +287,7 @@ describe.skipIf(!RUN_MODEL_SUITES)(`local models in a running server (${NEEDS_MO
     }
   }
   const story = (botId: string, message = 'Once upon a time', model = 'local/stories260K') =>
-    onFreshSocket((ws) => sendAndWait(ws, { botId, message, model }, 20_000));
+    onFreshSocket((ws) => sendAndWait(ws, { botId, message, model }, scaled(20_000)));
 
   beforeAll(async () => {
     requireModels();

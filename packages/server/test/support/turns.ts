@@ -1,4 +1,5 @@
 import type { Message, ServerEvent, TurnEvent } from '@cachibot/protocol';
+import { scaled } from './deadlines.ts';
 import type { WsClient } from './ws-client.ts';
 
 let counter = 0;
@@ -22,7 +23,7 @@ export async function sendAndWait(
     clientMessageId?: string;
     replyToId?: string;
   },
-  timeoutMs = 15_000,
+  timeoutMs = scaled(15_000),
 ): Promise<SentTurn> {
   const id = payload.clientMessageId ?? clientMessageId();
   const started = startTurn(ws, { ...payload, clientMessageId: id });
