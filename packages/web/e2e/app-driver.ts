@@ -1,4 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
+import { scaled } from './support/deadlines.ts';
 
 // Drives the web app through the data-testids of API.md only, so tests survive styling changes.
 
@@ -19,7 +20,7 @@ export async function signIn(page: Page, credentials: { username: string; passwo
 export async function waitForConnection(
   page: Page,
   state: ConnectionState = 'connected',
-  timeout = 15_000,
+  timeout = scaled(15_000),
 ): Promise<void> {
   await page.locator(`[data-testid=connection-status][data-state=${state}]`).waitFor({ timeout });
 }
@@ -46,7 +47,7 @@ export async function sendMessage(page: Page, text: string): Promise<Locator> {
 }
 
 /** Waits until the answer is persisted (`done` received): status complete, cancelled or error. */
-export async function waitForAnswerEnd(answer: Locator, timeout = 30_000): Promise<string> {
+export async function waitForAnswerEnd(answer: Locator, timeout = scaled(30_000)): Promise<string> {
   await answer.locator('xpath=self::*[@data-status!="streaming"]').waitFor({ timeout });
   return (await answer.getAttribute('data-status')) ?? '';
 }

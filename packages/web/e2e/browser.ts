@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { scaled } from './support/deadlines.ts';
 
 /** Flags from CONVENTIONS.md: Debian's chromium, no sandbox, no background traffic. */
 const CHROMIUM_ARGS = [
@@ -38,6 +39,8 @@ export async function openBrowser(options: {
     viewport: { width: options.width ?? 1200, height: options.height ?? 800 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  // Playwright's 30 s for every action, wait and navigation, stretched on a busy machine.
+  context.setDefaultTimeout(scaled(30_000));
   const close = async () => {
     await context.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });

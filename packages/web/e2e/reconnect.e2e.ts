@@ -13,6 +13,7 @@ import {
   waitForConnection,
 } from './app-driver.ts';
 import { type BrowserSession, openBrowser } from './browser.ts';
+import { scaled } from './support/deadlines.ts';
 import { type E2EServer, startE2EServer } from './support/server.ts';
 
 /** Records every `data-state` the connection status takes, so short-lived states are not missed. */
@@ -56,7 +57,7 @@ describe('an answer is never lost', () => {
   it('resumes after the connection is cut mid-answer and shows the whole answer once', async () => {
     const states = await recordConnectionStates(page);
     const answer = await sendMessage(page, 'A long one, please [[double tokens=200 delay=15]]');
-    await expect.poll(() => answerText(answer), { timeout: 10_000 }).toContain('tok20 ');
+    await expect.poll(() => answerText(answer), { timeout: scaled(10_000) }).toContain('tok20 ');
     const cutsBefore = proxy.cuts;
     proxy.cutAll();
     expect(proxy.cuts).toBeGreaterThan(cutsBefore);
@@ -128,7 +129,7 @@ describe('an answer is never lost', () => {
   it('picks the answer up again after a reload mid-answer, in this tab and in a second one', async () => {
     await startNewChat(page);
     const answer = await sendMessage(page, 'Once more [[double tokens=120 delay=15]]');
-    await expect.poll(() => answerText(answer), { timeout: 10_000 }).toContain('tok10 ');
+    await expect.poll(() => answerText(answer), { timeout: scaled(10_000) }).toContain('tok10 ');
     const chatUrl = page.url();
     const second = await page.context().newPage(); // a second tab of the same user, same chat
     await second.goto(chatUrl);
@@ -164,7 +165,7 @@ describe('an answer is never lost', () => {
     await waitForConnection(tab);
     await startNewChat(tab);
     const answer = await sendMessage(tab, 'Tell it while I am away [[double tokens=150 delay=10]]');
-    await expect.poll(() => answerText(answer), { timeout: 10_000 }).toContain('tok10 ');
+    await expect.poll(() => answerText(answer), { timeout: scaled(10_000) }).toContain('tok10 ');
     const chatId = currentChatId(tab);
 
     swallow = true; // from here on the tab hears nothing: no more deltas, no `done`
@@ -175,7 +176,7 @@ describe('an answer is never lost', () => {
           const { messages } = (await response.json()) as { messages: Message[] };
           return messages.at(-1)?.status;
         },
-        { timeout: 15_000 },
+        { timeout: scaled(15_000) },
       )
       .toBe('complete');
     expect(await answer.getAttribute('data-status')).toBe('streaming');

@@ -12,6 +12,7 @@ import {
   waitForConnection,
 } from './app-driver.ts';
 import { type BrowserSession, openBrowser } from './browser.ts';
+import { scaled } from './support/deadlines.ts';
 import { type E2EServer, startE2EServer } from './support/server.ts';
 
 describe('stopping an answer', () => {
@@ -35,7 +36,7 @@ describe('stopping an answer', () => {
   it('keeps the partial text, marked as stopped, and stores it as cancelled', async () => {
     const full = expectedText(200);
     const answer = await sendMessage(page, 'Tell me a long story [[double tokens=200 delay=20]]');
-    await expect.poll(() => answerText(answer), { timeout: 10_000 }).toContain('tok10 ');
+    await expect.poll(() => answerText(answer), { timeout: scaled(10_000) }).toContain('tok10 ');
     await page.getByTestId('cancel-button').click();
     expect(await waitForAnswerEnd(answer)).toBe('cancelled');
 
@@ -59,7 +60,7 @@ describe('stopping an answer', () => {
     expect(await page.getByTestId('cancel-button').count()).toBe(0);
 
     // The provider call was aborted, not left running.
-    await server.double.waitUntil((requests) => requests[0]?.finishedAt !== undefined);
+    await server.double.waitUntil((requests) => requests[0]?.finishedAt !== undefined, scaled(5_000));
     expect(server.double.requests[0]?.aborted).toBe(true);
     expect(server.double.requests[0]?.tokensSent).toBeLessThan(200);
 
