@@ -38,6 +38,11 @@ export const ERROR_CODES = {
     meaning:
       'A limit was hit (logins, turns running at once, messages per minute, frames, sockets); REST answers carry `Retry-After`.',
   },
+  budget_exceeded: {
+    status: 402,
+    meaning:
+      "A monthly budget (the bot's or the user's) with the action `block` is used up; the turn was refused before any provider call.",
+  },
   provider_error: {
     status: 502,
     meaning:
@@ -63,6 +68,8 @@ export const ATTEMPT_ERROR_CODES = {
   provider_error:
     'The provider failed (HTTP 5xx), rejected the request (other HTTP status), or its stream broke.',
   provider_unreachable: 'The provider could not be reached (connection refused, DNS, network).',
+  budget_exceeded:
+    "A monthly budget with the action `downgrade` is used up: this model was not called, the budget's `downgradeModel` answered.",
 } as const satisfies Record<string, string>;
 
 /** Codes that end a turn only: the turn `error` event and `metadata.error.code`, besides attempt codes. */

@@ -87,6 +87,17 @@ export const PerModelUsageSchema = z.object({
   durationMs: z.number(),
 });
 
+/**
+ * A budget from 80 % on: what the answer's bot or user has spent this UTC month against its limit
+ * (the higher of the two, when both have one), counting this answer.
+ */
+export const BudgetNoticeSchema = z.strictObject({
+  spentUsd: z.number(),
+  limitUsd: z.number(),
+  scope: z.enum(['bot', 'user']),
+});
+export type BudgetNotice = z.infer<typeof BudgetNoticeSchema>;
+
 export const MessageMetadataSchema = z.object({
   model: z.string().optional(),
   modelRequested: z.string().optional(),
@@ -100,6 +111,8 @@ export const MessageMetadataSchema = z.object({
   finishReason: FinishReasonSchema.optional(),
   attempts: z.array(AttemptSchema).optional(),
   perModel: z.record(z.string(), PerModelUsageSchema).optional(),
+  /** From 80 % of a monthly budget: the spend it had reached with this answer. */
+  budget: BudgetNoticeSchema.optional(),
   error: ErrorInfoSchema.optional(),
 });
 /** `{}` for user messages; `model` and `modelRequested` are always set on assistant messages. */

@@ -2,4 +2,5 @@ export * from './common.ts';
 export * from './entities.ts';
 export * from './limits.ts';
 export * from './rest.ts';
+export * from './usage.ts';
 export * from './ws.ts';

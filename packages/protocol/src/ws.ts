@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, isErrorCode, isTurnErrorCode, ModelIdSchema } from './common.ts';
-import { ChatSchema, MessageMetadataSchema, MessageSchema } from './entities.ts';
+import { BudgetNoticeSchema, ChatSchema, MessageMetadataSchema, MessageSchema } from './entities.ts';
 import { LIMITS } from './limits.ts';
 
 // ---- client → server -------------------------------------------------------------------------
@@ -124,7 +124,13 @@ export const ModelFallbackPayloadSchema = z
       "attempt error code); the bot's next fallback model `to` takes over.",
   );
 export const UsagePayloadSchema = z
-  .strictObject({ messageId: IdSchema, metadata: MessageMetadataSchema })
+  .strictObject({
+    messageId: IdSchema,
+    metadata: MessageMetadataSchema,
+    budget: BudgetNoticeSchema.optional().describe(
+      'From 80 % of a monthly budget (bot or user): `{ spentUsd, limitUsd, scope }` with this answer counted.',
+    ),
+  })
   .describe("The answer's full record (tokens, cost, timings, attempts), sent just before `done`.");
 export const DonePayloadSchema = z
   .strictObject({ message: MessageSchema })

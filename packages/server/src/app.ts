@@ -31,6 +31,7 @@ import { createProviderAdapters } from './models/providers.ts';
 import { SecretBox } from './secrets/secret-box.ts';
 import { TurnEngine } from './turns/turn-engine.ts';
 import { TurnRepository } from './turns/turn-repository.ts';
+import { createUsageModule } from './usage/usage-module.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
 
 export const VERSION = '0.1.0';
@@ -126,8 +127,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const botProviders = new BotProviderService(db, bots, secretBox);
   const turns = new TurnRepository(db);
+  const usage = createUsageModule(db, models, bots);
   const engine = new TurnEngine(
-    { bots, botProviders, chats, messages, turns, models, bus, log: app.log },
+    { bots, botProviders, chats, messages, turns, models, bus, log: app.log, budgets: usage.guard },
     {
       maxConcurrentTurns: config.limits.maxConcurrentTurns,
       turnsPerMinute: config.limits.turnsPerMinute,
@@ -188,6 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerBotProviderRoutes(app, botProviders, authenticate);
   registerChatRoutes(app, chats, authenticate);
   registerModelRoutes(app, models, authenticate);
+  usage.register(app, authenticate);
   const gateway = new WsGateway(
     { auth, chats, engine, log: app.log },
     {

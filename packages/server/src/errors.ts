@@ -8,6 +8,7 @@ const STATUS: Record<ErrorCode | 'unavailable', number> = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  budget_exceeded: 402,
   provider_error: 502,
   internal: 500,
   unavailable: 503,

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { answerTotals } from './answer-totals.ts';
+import { usageMigrations } from './usage-migrations.ts';
 
 /** Migrations in code (not files) so they ship inside the package and run at start. */
 const migrations: Record<string, Migration> = {
@@ -232,7 +233,9 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations, ...usageMigrations }),
+};
 
 /**
  * One migration at a time, each in its own transaction together with its row in the migrations table

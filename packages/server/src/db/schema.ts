@@ -106,6 +106,48 @@ export interface BotProviderSettingsTable {
   updated_at: string;
 }
 
+/**
+ * One row per finished answer (every sibling, cancelled and failed ones too): the figures of its
+ * `metadata`, denormalised so that usage and budgets aggregate in SQL. Written in the transaction that
+ * stores the finished answer (db/answer-usage.ts). Not tied to the message row: deleting a chat does
+ * not take back what its answers cost; deleting the user does.
+ */
+export interface AnswerUsageTable {
+  message_id: string;
+  user_id: string;
+  bot_id: string;
+  chat_id: string;
+  /** The model that answered (`metadata.model`). */
+  model: string;
+  /** UTC day of the answer's creation, `YYYY-MM-DD`. */
+  day: string;
+  created_at: string;
+  status: string;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+  /** Integer micro-dollars; null when the price was unknown (or nothing was used). */
+  cost_micros: number | null;
+  /** 1 when the answer used tokens at an unknown price. */
+  unpriced: number;
+  ttft_ms: number | null;
+  tokens_per_second: number | null;
+  /** Log-spaced histogram buckets of the two figures (see db/answer-usage.ts). */
+  ttft_bucket: number | null;
+  tps_bucket: number | null;
+}
+
+/** A monthly spending limit on a bot (set by its owner) or a user (set by an admin). */
+export interface BudgetTable {
+  scope: 'bot' | 'user';
+  subject_id: string;
+  monthly_micros: number;
+  action: 'block' | 'warn' | 'downgrade';
+  downgrade_model: string | null;
+  updated_at: string;
+}
+
 /** At most one row: present once the first-run setup created the admin. */
 export interface SetupGuardTable {
   id: string;
@@ -122,4 +164,6 @@ export interface Database {
   messages: MessageTable;
   turns: TurnTable;
   turn_events: TurnEventTable;
+  answer_usage: AnswerUsageTable;
+  budgets: BudgetTable;
 }

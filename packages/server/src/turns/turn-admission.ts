@@ -8,6 +8,7 @@ import type { BotTable, MessageTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
+import { admitBudget, type BudgetGate } from './turn-budget.ts';
 import type { TurnCapacity } from './turn-capacity.ts';
 import type { TurnPlan } from './turn-plan.ts';
 import type { TurnRepository } from './turn-repository.ts';
@@ -30,6 +31,8 @@ export interface AdmissionDeps {
   turns: TurnRepository;
   models: ModelDirectory;
   capacity: TurnCapacity;
+  /** Budgets of the user and the bot, checked after the model choice (usage/budget-guard.ts). */
+  budgets?: BudgetGate;
 }
 
 type PlanBase = Omit<TurnPlan, 'modelRequested' | 'providerSettings' | 'reservation'>;
@@ -148,7 +151,9 @@ export class TurnAdmission {
       const providerSettings = await this.deps.botProviders.settingsFor(base.bot.id);
       // An unknown provider fails here, before anything is stored.
       this.deps.models.languageModel(modelRequested, providerSettings);
-      return { plan: { ...base, modelRequested, providerSettings, reservation } };
+      const turn = { ...base, promptChars: base.userMessage.content.length };
+      const budgeted = await admitBudget(this.deps.budgets, turn, modelRequested, reservation);
+      return { plan: { ...base, providerSettings, ...budgeted } };
     } catch (error) {
       reservation.cancel();
       throw error;

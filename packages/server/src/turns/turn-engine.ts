@@ -11,6 +11,7 @@ import type { ModelDirectory } from '../models/model-directory.ts';
 import { AnswerPersister } from './answer-persister.ts';
 import { LiveTurn } from './live-turn.ts';
 import { type Admission, TurnAdmission, type TurnHandle } from './turn-admission.ts';
+import type { BudgetGate } from './turn-budget.ts';
 import { TurnCapacity } from './turn-capacity.ts';
 import { type Follower, followTurn } from './turn-follower.ts';
 import { type Logger, TurnLifecycle } from './turn-lifecycle.ts';
@@ -44,6 +45,8 @@ export interface TurnEngineDeps {
   models: ModelDirectory;
   bus: EventBus;
   log: Logger;
+  /** Monthly budgets, checked at admission (absent: none apply). */
+  budgets?: BudgetGate;
 }
 
 /**

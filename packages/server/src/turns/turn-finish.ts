@@ -2,6 +2,7 @@ import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
 import type { Catalogue } from '../models/catalogue.ts';
 import type { AnswerPersister } from './answer-persister.ts';
 import type { LiveTurn } from './live-turn.ts';
+import { applyBudgetNote, type TurnBudgetNote } from './turn-budget.ts';
 import type { Logger } from './turn-lifecycle.ts';
 import { buildMetadata, type TurnOutcome } from './turn-record.ts';
 
@@ -17,7 +18,10 @@ const BACKGROUND_TRIES = 120;
 /** The closing events of a turn, recorded (not yet published): usage, the error if any, done. */
 function closingEvents(turn: LiveTurn, message: Message, error?: { code: string; message: string }) {
   const messageId = message.id;
-  const events: TurnEvent[] = [turn.record('usage', { messageId, metadata: message.metadata })];
+  const { budget } = message.metadata;
+  const events: TurnEvent[] = [
+    turn.record('usage', { messageId, metadata: message.metadata, ...(budget ? { budget } : {}) }),
+  ];
   if (error) events.push(turn.record('error', error));
   events.push(turn.record('done', { message }));
   return events;
@@ -41,9 +45,9 @@ export async function finishTurn(
   placeholder: Message,
   content: string,
   outcome: TurnOutcome,
-  deps: { catalogue: Catalogue; log: Logger },
+  deps: { catalogue: Catalogue; log: Logger; budget?: TurnBudgetNote },
 ): Promise<'stored' | 'pending'> {
-  const metadata: MessageMetadata = buildMetadata(outcome, deps.catalogue);
+  const metadata: MessageMetadata = applyBudgetNote(buildMetadata(outcome, deps.catalogue), deps.budget);
   const message: Message = {
     ...placeholder,
     content,

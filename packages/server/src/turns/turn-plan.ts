@@ -1,5 +1,6 @@
 import type { ProviderSettings } from '../config.ts';
 import type { BotTable, ChatTable, MessageTable } from '../db/schema.ts';
+import type { TurnBudgetNote } from './turn-budget.ts';
 import type { Reservation } from './turn-capacity.ts';
 import type { NewTurnRows } from './turn-repository.ts';
 
@@ -24,6 +25,8 @@ export interface TurnPlan {
   receivedAt: number;
   /** The capacity slot taken at admission: released when the turn ends or fails to start. */
   reservation: Reservation;
+  /** Set when a budget applies: a downgrade, and the budgets the answer reports on (turn-budget.ts). */
+  budget?: TurnBudgetNote;
 }
 
 /** The rows a plan stores at start: chat (new or touched), question, answer placeholder, turn. */

@@ -1,5 +1,6 @@
 import type { Message, MessageMetadata, TurnEvent } from '@cachibot/protocol';
 import { answerTotals } from '../db/answer-totals.ts';
+import { recordAnswerUsage } from '../db/answer-usage.ts';
 import type { Db } from '../db/database.ts';
 import type { ChatTable, MessageTable, TurnTable } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';
@@ -90,6 +91,7 @@ export class TurnRepository {
         })
         .where('id', '=', messageId)
         .execute();
+      await recordAnswerUsage(trx, messageId, answer.metadata, answer.status);
       const turnStatus = answer.status === 'streaming' ? 'error' : answer.status;
       await trx
         .updateTable('turns')

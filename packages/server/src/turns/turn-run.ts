@@ -88,5 +88,6 @@ export async function runTurn(
   return finishTurn(turn, persister, placeholder, content, outcome, {
     catalogue: deps.models.catalogue,
     log: deps.log,
+    budget: plan.budget,
   });
 }

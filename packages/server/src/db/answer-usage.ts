@@ -1,0 +1,99 @@
+import type { MessageMetadata } from '@cachibot/protocol';
+import { answerTotals } from './answer-totals.ts';
+import type { Db } from './database.ts';
+import type { AnswerUsageTable } from './schema.ts';
+
+/**
+ * Percentiles come from histograms: each figure is kept in a log-spaced bucket 10 % wide, and a
+ * bucket stands for its geometric middle, so a reported percentile is within 5 % of the exact one.
+ * Both databases group by the integer bucket, so neither needs percentile functions.
+ */
+export const BUCKET_RATIO = 1.1;
+/** The bucket of 0 (a first token in under a millisecond): below every other bucket. */
+export const ZERO_BUCKET = -10_000;
+const LOG_RATIO = Math.log(BUCKET_RATIO);
+
+export function bucketOf(value: number | undefined): number | null {
+  if (value === undefined || !Number.isFinite(value) || value < 0) return null;
+  if (value === 0) return ZERO_BUCKET;
+  return Math.floor(Math.log(value) / LOG_RATIO);
+}
+
+/** The value a bucket stands for: the geometric middle of [1.1^b, 1.1^(b+1)). */
+export function bucketValue(bucket: number): number {
+  return bucket === ZERO_BUCKET ? 0 : BUCKET_RATIO ** (bucket + 0.5);
+}
+
+type UsageFigures = Omit<
+  AnswerUsageTable,
+  'message_id' | 'user_id' | 'bot_id' | 'chat_id' | 'day' | 'created_at'
+>;
+
+/** What an answer's record puts in `answer_usage`: the same integer micro-dollars as the chat totals. */
+export function usageFigures(metadata: MessageMetadata, status: string): UsageFigures {
+  const totals = answerTotals(metadata);
+  const priced = metadata.costUsd !== undefined;
+  return {
+    model: metadata.model ?? metadata.modelRequested ?? 'unknown',
+    status,
+    input_tokens: totals.input_tokens,
+    output_tokens: totals.output_tokens,
+    cached_input_tokens: metadata.usage?.cachedInputTokens ?? 0,
+    reasoning_tokens: metadata.usage?.reasoningTokens ?? 0,
+    cost_micros: priced ? totals.cost_micros : null,
+    unpriced: totals.unpriced_answers,
+    ttft_ms: metadata.ttftMs ?? null,
+    tokens_per_second: metadata.tokensPerSecond ?? null,
+    ttft_bucket: bucketOf(metadata.ttftMs),
+    tps_bucket: bucketOf(metadata.tokensPerSecond),
+  };
+}
+
+export interface AnsweredMessage {
+  id: string;
+  user_id: string;
+  chat_id: string;
+  bot_id: string;
+  created_at: string;
+}
+
+export function answerUsageRow(
+  message: AnsweredMessage,
+  metadata: MessageMetadata,
+  status: string,
+): AnswerUsageTable {
+  return {
+    message_id: message.id,
+    user_id: message.user_id,
+    bot_id: message.bot_id,
+    chat_id: message.chat_id,
+    day: message.created_at.slice(0, 10),
+    created_at: message.created_at,
+    ...usageFigures(metadata, status),
+  };
+}
+
+/**
+ * Records (or re-records) a finished answer's figures; called inside the transaction that stores the
+ * answer, so usage and budgets never see an answer the messages do not have, nor miss one.
+ */
+export async function recordAnswerUsage(
+  trx: Db,
+  messageId: string,
+  metadata: MessageMetadata,
+  status: string,
+): Promise<void> {
+  const message = await trx
+    .selectFrom('messages')
+    .innerJoin('chats', 'chats.id', 'messages.chat_id')
+    .select(['messages.id', 'messages.user_id', 'messages.chat_id', 'messages.created_at', 'chats.bot_id'])
+    .where('messages.id', '=', messageId)
+    .executeTakeFirst();
+  if (!message) return;
+  const row = answerUsageRow(message, metadata, status);
+  await trx
+    .insertInto('answer_usage')
+    .values(row)
+    .onConflict((conflict) => conflict.column('message_id').doUpdateSet(usageFigures(metadata, status)))
+    .execute();
+}
