@@ -112,16 +112,17 @@ export const BudgetBodySchema = z
   });
 export type BudgetBody = z.infer<typeof BudgetBodySchema>;
 
+/** A bot's or user's budget with this month's spend; without a budget set, `monthlyUsd` and `action` are null. */
 export const BudgetSchema = z.object({
   scope: z.enum(['bot', 'user']),
   /** The bot's or the user's id. */
   subjectId: IdSchema,
-  monthlyUsd: z.number(),
-  action: z.enum(BUDGET_ACTIONS),
+  monthlyUsd: z.number().nullable(),
+  action: z.enum(BUDGET_ACTIONS).nullable(),
   downgradeModel: z.string().optional(),
   /** Priced answers of the current UTC month (`month`). */
   spentUsd: z.number(),
   month: z.string(),
-  updatedAt: z.string(),
+  updatedAt: z.string().nullable(),
 });
 export type Budget = z.infer<typeof BudgetSchema>;

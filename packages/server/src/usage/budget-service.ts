@@ -16,7 +16,7 @@ const LENIENCY: Record<BudgetTable['action'], number> = { block: 0, downgrade: 1
 
 const forbidden = (message: string) => new AppError('forbidden', message);
 
-/** Budgets on bots (their owner's) and on users (an admin's), read with the current month's spend. */
+/** Budgets on bots (their owner's) and on users (an admin's), read with the current month's spend (also when none is set). */
 export class BudgetService {
   constructor(
     private readonly budgets: BudgetRepository,
@@ -93,18 +93,17 @@ export class BudgetService {
 
   private async read(scope: BudgetScope, subjectId: string): Promise<Budget> {
     const row = await this.budgets.find(scope, subjectId);
-    if (!row) throw notFound('Budget');
     const today = this.today();
     const spend = await this.budgets.monthSpend(scope, subjectId, monthStart(today), monthEnd(today));
     return {
       scope,
       subjectId,
-      monthlyUsd: microsToUsd(row.monthly_micros),
-      action: row.action,
-      ...(row.downgrade_model ? { downgradeModel: row.downgrade_model } : {}),
+      monthlyUsd: row ? microsToUsd(row.monthly_micros) : null,
+      action: row?.action ?? null,
+      ...(row?.downgrade_model ? { downgradeModel: row.downgrade_model } : {}),
       spentUsd: microsToUsd(spend.spentMicros),
       month: today.slice(0, 7),
-      updatedAt: row.updated_at,
+      updatedAt: row?.updated_at ?? null,
     };
   }
 }

@@ -56,6 +56,8 @@ const BODIES: Record<string, unknown> = {
   },
   'POST /api/users': { username: 'intruder-made', password: 'intruder password 1' },
   'PUT /api/bots/:botId/providers/:provider': { apiKey: 'sk-intruder-0000000000' },
+  'PUT /api/bots/:botId/budget': { monthlyUsd: 5, action: 'block' },
+  'PUT /api/users/:userId/budget': { monthlyUsd: 5, action: 'warn' },
 };
 /** Path parameters that name no object (a provider slug): the same plausible value for everyone. */
 const PLAIN_PARAMS: Record<string, string[]> = { provider: ['openai'] };

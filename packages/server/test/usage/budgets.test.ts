@@ -95,7 +95,12 @@ describe.each(['sqlite', 'postgres'] as const)('budgets on %s', (engine) => {
       downgradeModel: 'openai/double-fast',
     });
     expect((await client.delete(`/api/bots/${botId}/budget`)).status).toBe(204);
-    expect((await client.get(`/api/bots/${botId}/budget`)).status).toBe(404);
+    expect((await client.get(`/api/bots/${botId}/budget`)).body).toMatchObject({
+      monthlyUsd: null,
+      action: null,
+      spentUsd: micros / 1e6,
+      updatedAt: null,
+    });
     expect((await client.delete(`/api/bots/${botId}/budget`)).status).toBe(404);
   });
 
@@ -120,7 +125,10 @@ describe.each(['sqlite', 'postgres'] as const)('budgets on %s', (engine) => {
       expect(response.body.error.code).toBe('bad_request');
       expect(response.body.error.details?.[0]?.path, JSON.stringify(body)).toBe(field);
     }
-    expect((await client.get(`/api/bots/${botId}/budget`)).status).toBe(404);
+    expect((await client.get(`/api/bots/${botId}/budget`)).body).toMatchObject({
+      monthlyUsd: null,
+      spentUsd: 0,
+    });
 
     const other = await freshUser();
     const valid = { monthlyUsd: 5, action: 'block' };
