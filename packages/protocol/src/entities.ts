@@ -19,6 +19,8 @@ export const BotSchema = z.object({
   models: z.object({ default: z.string(), utility: z.string().optional() }),
   fallbackModels: z.array(z.string()),
   settings: z.object({ temperature: z.number().optional(), maxOutputTokens: z.number().optional() }),
+  /** Conversation starters: shown as buttons in an empty chat, each sends itself. */
+  starters: z.array(z.string()),
   createdAt: IsoDateSchema,
   updatedAt: IsoDateSchema,
 });

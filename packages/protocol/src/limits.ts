@@ -14,4 +14,7 @@ export const LIMITS = {
   passwordMaxChars: 256,
   clientMessageIdChars: 100,
   messagesPageMax: 200,
+  /** Conversation starters per bot, and the length of one. */
+  startersPerBot: 6,
+  starterChars: 500,
 } as const;

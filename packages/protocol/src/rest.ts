@@ -41,6 +41,7 @@ const botFields = {
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
   }),
+  starters: z.array(nonBlank(LIMITS.starterChars)).max(LIMITS.startersPerBot),
 };
 
 export const CreateBotBodySchema = z.strictObject({
@@ -52,6 +53,7 @@ export const CreateBotBodySchema = z.strictObject({
   models: botFields.models.optional(),
   fallbackModels: botFields.fallbackModels.optional(),
   settings: botFields.settings.optional(),
+  starters: botFields.starters.optional(),
 });
 export type CreateBotBody = z.infer<typeof CreateBotBodySchema>;
 

@@ -13,6 +13,8 @@ import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
 import { InProcessEventBus } from './bus/event-bus.ts';
+import { ChatExportService } from './chats/chat-export.ts';
+import { registerChatExportRoutes } from './chats/chat-export-routes.ts';
 import { ChatRepository } from './chats/chat-repository.ts';
 import { registerChatRoutes } from './chats/chat-routes.ts';
 import { ChatService } from './chats/chat-service.ts';
@@ -29,6 +31,10 @@ import { ModelDirectory } from './models/model-directory.ts';
 import { registerModelRoutes } from './models/model-routes.ts';
 import { createProviderAdapters } from './models/providers.ts';
 import { SecretBox } from './secrets/secret-box.ts';
+import { TeamTemplateRepository } from './templates/team-template-repository.ts';
+import { loadTemplateCatalogue } from './templates/template-catalogue.ts';
+import { registerTemplateRoutes } from './templates/template-routes.ts';
+import { TemplateService } from './templates/template-service.ts';
 import { TurnEngine } from './turns/turn-engine.ts';
 import { TurnRepository } from './turns/turn-repository.ts';
 import { createUsageModule } from './usage/usage-module.ts';
@@ -190,6 +196,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerBotProviderRoutes(app, botProviders, authenticate);
   registerChatRoutes(app, chats, authenticate);
   registerModelRoutes(app, models, authenticate);
+  const templates = new TemplateService(loadTemplateCatalogue(), new TeamTemplateRepository(db), bots);
+  registerTemplateRoutes(app, templates, bots, authenticate);
+  registerChatExportRoutes(app, new ChatExportService(db, chats, messages, bots), authenticate);
   usage.register(app, authenticate);
   const gateway = new WsGateway(
     { auth, chats, engine, log: app.log },

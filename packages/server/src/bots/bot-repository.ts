@@ -14,6 +14,7 @@ export const toBot = (row: BotTable): Bot => ({
     : { default: row.default_model },
   fallbackModels: JSON.parse(row.fallback_models) as string[],
   settings: JSON.parse(row.settings) as Bot['settings'],
+  starters: JSON.parse(row.starters) as string[],
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });

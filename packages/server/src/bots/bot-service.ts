@@ -61,6 +61,7 @@ export class BotService {
       utility_model: body.models?.utility ?? null,
       fallback_models: JSON.stringify(body.fallbackModels ?? []),
       settings: JSON.stringify(body.settings ?? {}),
+      starters: JSON.stringify(body.starters ?? []),
       is_default: isDefault ? 1 : 0,
       created_at: now,
       updated_at: now,
@@ -88,6 +89,7 @@ export class BotService {
     }
     if (body.fallbackModels !== undefined) changes.fallback_models = JSON.stringify(body.fallbackModels);
     if (body.settings !== undefined) changes.settings = JSON.stringify(body.settings);
+    if (body.starters !== undefined) changes.starters = JSON.stringify(body.starters);
     await this.bots.update(userId, botId, changes);
     return this.get(userId, botId);
   }

@@ -231,6 +231,42 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('turns').dropColumn('owner').execute();
     },
   },
+  '0020_bot_starters_and_templates': {
+    // Conversation starters per bot; bots published to the instance's marketplace as snapshots.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('bots')
+        .addColumn('starters', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .createTable('team_templates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('bot_id', 'text', (c) => c.notNull().unique().references('bots.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('icon', 'text', (c) => c.notNull())
+        .addColumn('color', 'text', (c) => c.notNull())
+        .addColumn('system_prompt', 'text', (c) => c.notNull())
+        .addColumn('default_model', 'text', (c) => c.notNull())
+        .addColumn('utility_model', 'text')
+        .addColumn('fallback_models', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('starters', 'text', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('published_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('team_templates_published_idx')
+        .on('team_templates')
+        .column('published_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('team_templates').ifExists().execute();
+      await db.schema.alterTable('bots').dropColumn('starters').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

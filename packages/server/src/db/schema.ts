@@ -29,6 +29,7 @@ export interface BotTable {
   utility_model: string | null;
   fallback_models: string; // JSON string[]
   settings: string; // JSON object
+  starters: string; // JSON string[]
   is_default: number;
   created_at: string;
   updated_at: string;
@@ -148,6 +149,26 @@ export interface BudgetTable {
   updated_at: string;
 }
 
+/** A bot published to the instance's marketplace: a snapshot of its fields, never its keys. */
+export interface TeamTemplateTable {
+  id: string;
+  /** The bot it was taken from (one snapshot per bot); deleting the bot unpublishes it. */
+  bot_id: string;
+  user_id: string;
+  name: string;
+  description: string;
+  icon: string;
+  color: string;
+  system_prompt: string;
+  default_model: string;
+  utility_model: string | null;
+  fallback_models: string; // JSON string[]
+  settings: string; // JSON object
+  starters: string; // JSON string[]
+  tags: string; // JSON string[]
+  published_at: string;
+}
+
 /** At most one row: present once the first-run setup created the admin. */
 export interface SetupGuardTable {
   id: string;
@@ -164,6 +185,7 @@ export interface Database {
   messages: MessageTable;
   turns: TurnTable;
   turn_events: TurnEventTable;
+  team_templates: TeamTemplateTable;
   answer_usage: AnswerUsageTable;
   budgets: BudgetTable;
 }

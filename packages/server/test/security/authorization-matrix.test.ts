@@ -27,8 +27,15 @@ const server: TestServer = await startServer({
   env: { OPENAI_API_KEY: 'matrix-key', OPENAI_BASE_URL: double.url, CACHIBOT_FIRST_TOKEN_TIMEOUT_MS: '5000' },
 });
 const ROUTES = discoverRoutes(server.cachibot.app);
+/**
+ * Ids that name what every user of the instance may use by design: the marketplace's templates (a
+ * team template is published for all to install). templates.test.ts covers them.
+ */
+const SHARED_ROUTES = new Set(['POST /api/templates/:templateId/install']);
 /** Route-methods that address an object by id in their path. */
-const ID_ROUTES = ROUTES.filter((route) => route.params.length > 0);
+const ID_ROUTES = ROUTES.filter(
+  (route) => route.params.length > 0 && !SHARED_ROUTES.has(`${route.method} ${route.path}`),
+);
 /** Contract (API.md): user management is for admins; everything else is scoped to the owner. */
 const isAdminOnly = (route: DiscoveredRoute) =>
   route.path === '/api/users' || route.path.startsWith('/api/users/');
@@ -56,6 +63,7 @@ const BODIES: Record<string, unknown> = {
   },
   'POST /api/users': { username: 'intruder-made', password: 'intruder password 1' },
   'PUT /api/bots/:botId/providers/:provider': { apiKey: 'sk-intruder-0000000000' },
+  'PUT /api/bots/:botId/publication': { tags: ['intruder'] },
   'PUT /api/bots/:botId/budget': { monthlyUsd: 5, action: 'block' },
   'PUT /api/users/:userId/budget': { monthlyUsd: 5, action: 'warn' },
 };

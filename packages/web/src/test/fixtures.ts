@@ -22,6 +22,7 @@ export function makeBot(overrides: Partial<Bot> = {}): Bot {
     models: { default: 'openai/gpt-4o-mini' },
     fallbackModels: [],
     settings: {},
+    starters: [],
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
