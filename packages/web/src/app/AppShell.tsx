@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { BotEditor } from '../features/bots/BotEditor.tsx';
 import { ChatView } from '../features/chat/ChatView.tsx';
 import { useEntitiesStore } from '../stores/entities-store.ts';
@@ -8,12 +9,21 @@ import { OfflineBanner } from '../ui/OfflineBanner.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { useWorkspace } from './use-workspace.ts';
 
+// Charts and tables load on first visit only: the first-load bundle stays small.
+const UsagePage = lazy(() => import('../features/usage/UsagePage.tsx'));
+
 function MainPanel() {
   const mainView = useUiStore((state) => state.mainView);
   const botId = useUiStore((state) => state.selectedBotId);
   const chatId = useUiStore((state) => state.selectedChatId);
   const botsLoaded = useEntitiesStore((state) => state.botsLoaded);
   if (mainView.kind === 'edit-bot') return <BotEditor key={mainView.botId ?? 'new'} botId={mainView.botId} />;
+  if (mainView.kind === 'usage')
+    return (
+      <Suspense fallback={<p className="muted center">Loading usage…</p>}>
+        <UsagePage />
+      </Suspense>
+    );
   if (!botId)
     return <p className="muted center">{botsLoaded ? 'Create a bot to start chatting.' : 'Loading…'}</p>;
   return <ChatView botId={botId} chatId={chatId} />;

@@ -1,6 +1,7 @@
 import { logout } from '../features/auth/auth-actions.ts';
 import { BotList } from '../features/bots/BotList.tsx';
 import { ChatList } from '../features/chats/ChatList.tsx';
+import { UsageNavButton } from '../features/usage/UsageNavButton.tsx';
 import { useSessionStore } from '../stores/session-store.ts';
 import { useUiStore } from '../stores/ui-store.ts';
 
@@ -27,6 +28,7 @@ export function Sidebar() {
         <span className="muted" title="Signed in">
           {user?.username}
         </span>
+        <UsageNavButton />
         <button type="button" className="button small" onClick={() => void logout()}>
           Sign out
         </button>

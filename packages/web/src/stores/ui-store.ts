@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { ConnectionState } from '../api/socket.ts';
 
 /** What the main panel shows besides a chat. */
-export type MainView = { kind: 'chat' } | { kind: 'edit-bot'; botId: string | null };
+export type MainView = { kind: 'chat' } | { kind: 'edit-bot'; botId: string | null } | { kind: 'usage' };
 
 interface UiState {
   selectedBotId: string | null;
@@ -18,6 +18,8 @@ interface UiState {
   selectChat(botId: string, chatId: string | null): void;
   editBot(botId: string | null): void;
   closeEditor(): void;
+  /** The usage page (features/usage); choosing a chat or a bot leaves it. */
+  showUsage(): void;
   setSidebarOpen(open: boolean): void;
   setShowArchived(show: boolean): void;
   setConnection(state: ConnectionState): void;
@@ -42,6 +44,7 @@ export const useUiStore = create<UiState>()((set) => ({
     set({ selectedBotId: botId, selectedChatId: chatId, mainView: { kind: 'chat' }, sidebarOpen: false }),
   editBot: (botId) => set({ mainView: { kind: 'edit-bot', botId }, sidebarOpen: false }),
   closeEditor: () => set({ mainView: { kind: 'chat' } }),
+  showUsage: () => set({ mainView: { kind: 'usage' }, sidebarOpen: false }),
   setSidebarOpen: (sidebarOpen) => set({ sidebarOpen }),
   setShowArchived: (showArchived) => set({ showArchived }),
   setConnection: (connection) => set({ connection }),

@@ -4,6 +4,7 @@ import { useEntitiesStore } from '../../stores/entities-store.ts';
 import { useModelsStore } from '../../stores/models-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { BotBudgetFields } from '../usage/BotBudgetFields.tsx';
 import { BotFormFields } from './BotFormFields.tsx';
 import { deleteBot, saveBot } from './bot-actions.ts';
 import { type BotFormErrors, type BotFormValues, botBodyOf, formValuesOf } from './bot-form.ts';
@@ -59,6 +60,7 @@ export function BotEditor({ botId }: { botId: string | null }) {
           systemDefault={catalogue?.default ?? null}
           onChange={(field, value) => setValues((current) => ({ ...current, [field]: value }))}
         />
+        {botId && <BotBudgetFields botId={botId} modelIds={modelIds} />}
         {formError && (
           <p className="form-error" role="alert">
             {formError}

@@ -1,5 +1,6 @@
 import type { Message } from '@cachibot/protocol';
 import { formatCost, formatTokens } from '../message-info/format.ts';
+import { BudgetWarning } from '../usage/BudgetWarning.tsx';
 
 interface Props {
   message: Message;
@@ -21,6 +22,7 @@ export function AssistantFooter({ message, infoOpen, infoId, onToggleInfo, onReg
       </span>
       {finished && usage && <span className="muted">{formatTokens(usage.totalTokens)} tokens</span>}
       {finished && <span className="muted">{formatCost(costUsd)}</span>}
+      {finished && message.metadata.budget && <BudgetWarning notice={message.metadata.budget} />}
       {siblings && siblings.count > 1 && (
         <span className="sibling-nav">
           <button
