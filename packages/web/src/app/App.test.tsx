@@ -48,7 +48,7 @@ describe('App', () => {
       username: 'admin',
       password: 'long enough password',
     });
-    expect(await screen.findByText('Helper')).toBeTruthy();
+    expect(await within(screen.getByTestId('bot-list')).findByText('Helper')).toBeTruthy();
   });
 
   it('shows the login screen with the reason of a failed login', async () => {
@@ -76,7 +76,7 @@ describe('App', () => {
     });
     const sockets = fakeWebSockets();
     render(<App />);
-    await screen.findByText('Helper');
+    await within(await screen.findByTestId('bot-list')).findByText('Helper');
     const socket = sockets[0];
     expect(socket?.url).toBe(`ws://${window.location.host}/ws`);
     expect(screen.getByTestId('connection-status').dataset.state).toBe('connecting');

@@ -7,7 +7,7 @@ export function BotAvatar({
   size = 'normal',
 }: {
   bot: Pick<Bot, 'icon' | 'color' | 'name'>;
-  size?: 'normal' | 'small';
+  size?: 'normal' | 'small' | 'large';
 }) {
   const style = { '--bot-color': bot.color || 'var(--accent)' } as CSSProperties;
   return (

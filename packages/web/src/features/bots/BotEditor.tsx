@@ -4,6 +4,9 @@ import { useEntitiesStore } from '../../stores/entities-store.ts';
 import { useModelsStore } from '../../stores/models-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
 import { ConfirmButton } from '../../ui/ConfirmButton.tsx';
+import { BotSharing } from '../templates/BotSharing.tsx';
+import { NewBotChoices, type NewBotMode } from '../templates/NewBotChoices.tsx';
+import { TemplateGalleryScreen } from '../templates/TemplateGalleryScreen.tsx';
 import { BotBudgetFields } from '../usage/BotBudgetFields.tsx';
 import { BotFormFields } from './BotFormFields.tsx';
 import { deleteBot, saveBot } from './bot-actions.ts';
@@ -18,6 +21,7 @@ export function BotEditor({ botId }: { botId: string | null }) {
   const [errors, setErrors] = useState<BotFormErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mode, setMode] = useState<NewBotMode>('blank');
   const formRef = useRef<HTMLFormElement>(null);
   // After a failed save, take the keyboard to the first field to fix.
   useEffect(() => {
@@ -48,11 +52,13 @@ export function BotEditor({ botId }: { botId: string | null }) {
     }
   }
 
+  if (!botId && mode === 'templates') return <TemplateGalleryScreen onMode={setMode} />;
   const title = botId ? `Edit ${bot?.name ?? 'bot'}` : 'New bot';
   return (
     <section className="editor" aria-labelledby="bot-editor-title">
       <form ref={formRef} className="editor-form" data-testid="bot-editor" onSubmit={submit} noValidate>
         <h1 id="bot-editor-title">{title}</h1>
+        {!botId && <NewBotChoices mode={mode} onMode={setMode} />}
         <BotFormFields
           values={values}
           errors={errors}
@@ -83,6 +89,7 @@ export function BotEditor({ botId }: { botId: string | null }) {
           )}
         </div>
       </form>
+      {bot && <BotSharing bot={bot} />}
     </section>
   );
 }

@@ -74,6 +74,22 @@ export function BotFormFields({ values, errors, modelIds, systemDefault, onChang
           />
         )}
       </FormField>
+      <FormField
+        label="Conversation starters"
+        hint={`Shown as buttons in an empty chat; each sends itself. One per line, at most ${LIMITS.startersPerBot}.`}
+        error={errors.starters}
+      >
+        {({ id, describedBy, invalid }) => (
+          <textarea
+            id={id}
+            name="starters"
+            rows={3}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...text('starters')}
+          />
+        )}
+      </FormField>
       <datalist id="bot-model-ids">
         {modelIds.map((modelId) => (
           <option key={modelId} value={modelId} />

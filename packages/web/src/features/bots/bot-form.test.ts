@@ -8,6 +8,7 @@ describe('bot form', () => {
       fallbackModels: ['anthropic/claude-sonnet-4-5', 'ollama/llama3.2'],
       settings: { temperature: 0.7 },
       models: { default: 'openai/gpt-4o', utility: 'openai/gpt-4o-mini' },
+      starters: ['What can you do?', 'Summarise my notes.'],
     });
     const result = botBodyOf(formValuesOf(bot), bot);
     expect(result).toEqual({
@@ -21,6 +22,7 @@ describe('bot form', () => {
         models: { default: 'openai/gpt-4o', utility: 'openai/gpt-4o-mini' },
         fallbackModels: ['anthropic/claude-sonnet-4-5', 'ollama/llama3.2'],
         settings: { temperature: 0.7 },
+        starters: ['What can you do?', 'Summarise my notes.'],
       },
     });
   });
@@ -42,6 +44,15 @@ describe('bot form', () => {
       'name',
       'temperature',
     ]);
+  });
+
+  it('reads one starter per line, drops blank lines, and reports too many as the starters field', () => {
+    const values = { ...formValuesOf(), name: 'Bot', starters: '  First one \n\n Second one\n' };
+    expect(botBodyOf(values)).toMatchObject({ ok: true, body: { starters: ['First one', 'Second one'] } });
+    const many = { ...values, starters: Array.from({ length: 7 }, (_, i) => `Starter ${i}`).join('\n') };
+    const result = botBodyOf(many);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(Object.keys(result.errors)).toEqual(['starters']);
   });
 
   it('allows an empty default model (the system default)', () => {

@@ -12,6 +12,8 @@ export interface BotFormValues {
   fallbackModels: string;
   temperature: string;
   maxOutputTokens: string;
+  /** Conversation starters, one per line. */
+  starters: string;
 }
 
 export type BotFormErrors = Partial<Record<keyof BotFormValues, string>>;
@@ -29,6 +31,7 @@ export function formValuesOf(bot?: Bot): BotFormValues {
     fallbackModels: bot?.fallbackModels.join('\n') ?? '',
     temperature: bot?.settings.temperature?.toString() ?? '',
     maxOutputTokens: bot?.settings.maxOutputTokens?.toString() ?? '',
+    starters: bot?.starters.join('\n') ?? '',
   };
 }
 
@@ -41,6 +44,7 @@ function fieldOf(path: PropertyKey[]): keyof BotFormValues {
   if (first === 'models') return 'defaultModel';
   if (first === 'settings' && (second === 'temperature' || second === 'maxOutputTokens')) return second;
   if (first === 'fallbackModels') return 'fallbackModels';
+  if (first === 'starters') return 'starters';
   return (typeof first === 'string' ? first : 'name') as keyof BotFormValues;
 }
 
@@ -70,6 +74,10 @@ export function botBodyOf(
         ? { maxOutputTokens: optionalNumber(values.maxOutputTokens) }
         : {}),
     },
+    starters: values.starters
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean),
   };
   const parsed = CreateBotBodySchema.safeParse(candidate);
   if (parsed.success) return { ok: true, body: parsed.data };

@@ -1,4 +1,5 @@
 import type { Bot, Chat } from '@cachibot/protocol';
+import { ChatExportMenu } from '../chat-export/ChatExportMenu.tsx';
 import { describeChatTotals } from './chat-totals.ts';
 
 interface Props {
@@ -33,6 +34,7 @@ export function ChatHeader({ bot, chat }: Props) {
           </div>
         </dl>
       )}
+      {chat && <ChatExportMenu chat={chat} />}
     </header>
   );
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
 import { useUiStore } from '../../stores/ui-store.ts';
+import { BotWelcome } from '../bots/BotWelcome.tsx';
 import { loadOlderMessages } from '../chat/message-actions.ts';
 import { useChatMessages } from '../chat/use-chat-messages.ts';
 import { MessageBubble } from '../message/MessageBubble.tsx';
@@ -72,7 +73,7 @@ export function MessageList({ botId, chatId }: { botId: string; chatId: string |
         )}
         {status === 'loading' && <p className="muted center">Loading messages…</p>}
         {status !== 'loading' && items.length === 0 && pending.length === 0 && (
-          <p className="muted center empty-chat">Ask anything to start the conversation.</p>
+          <BotWelcome botId={botId} chatId={chatId} />
         )}
         {items.map(({ message, siblings }) => (
           <MessageBubble
