@@ -50,6 +50,8 @@ export const ChatSchema = z.object({
   createdAt: IsoDateSchema,
   updatedAt: IsoDateSchema,
   totals: ChatTotalsSchema,
+  /** The leaf of the branch the chat shows; the web app shows the path from the root to it. */
+  currentMessageId: IdSchema.nullable(),
 });
 export type Chat = z.infer<typeof ChatSchema>;
 
@@ -116,6 +118,8 @@ export const MessageMetadataSchema = z.object({
   /** From 80 % of a monthly budget: the spend it had reached with this answer. */
   budget: BudgetNoticeSchema.optional(),
   error: ErrorInfoSchema.optional(),
+  /** Answers of one compare share it: the id of the user message they answer. */
+  compareId: z.string().optional(),
 });
 /** `{}` for user messages; `model` and `modelRequested` are always set on assistant messages. */
 export type MessageMetadata = z.infer<typeof MessageMetadataSchema>;
@@ -133,6 +137,8 @@ export const MessageSchema = z.object({
   createdAt: IsoDateSchema,
   updatedAt: IsoDateSchema,
   metadata: MessageMetadataSchema,
+  /** The owner's vote on an answer: 1 (up), -1 (down); absent when none. */
+  vote: z.union([z.literal(1), z.literal(-1)]).optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 

@@ -70,8 +70,32 @@ export const UpdateChatBodySchema = z.strictObject({
   pinned: z.boolean().optional(),
   archived: z.boolean().optional(),
   model: ModelIdSchema.nullable().optional(),
+  /** Shows another branch: a message of this chat (its leaf, or any message on it). */
+  currentMessageId: IdSchema.optional(),
 });
 export type UpdateChatBody = z.infer<typeof UpdateChatBodySchema>;
+
+/** `POST /api/chats/:chatId/fork`: a new chat holding copies of the path from the root to `messageId`. */
+export const ForkChatBodySchema = z.strictObject({ messageId: IdSchema });
+export type ForkChatBody = z.infer<typeof ForkChatBodySchema>;
+
+/** `POST /api/messages/:messageId/vote`: 1 up, -1 down, 0 takes the vote back. */
+export const VoteBodySchema = z.strictObject({
+  value: z.union([z.literal(1), z.literal(0), z.literal(-1)], { error: 'must be 1, 0 or -1' }),
+});
+export type VoteBody = z.infer<typeof VoteBodySchema>;
+
+/** `GET /api/leaderboard`: per model, from the caller's own answers and votes on compared answers. */
+export const LeaderboardRowSchema = z.object({
+  model: z.string(),
+  wins: z.number(),
+  losses: z.number(),
+  answers: z.number(),
+  medianCostUsd: z.number().nullable(),
+  medianTtftMs: z.number().nullable(),
+  medianTokensPerSecond: z.number().nullable(),
+});
+export type LeaderboardRow = z.infer<typeof LeaderboardRowSchema>;
 
 export const ListMessagesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIMITS.messagesPageMax).default(50),
@@ -112,6 +136,7 @@ export const IdParamsSchema = {
   bot: z.strictObject({ botId: IdSchema }),
   chat: z.strictObject({ chatId: IdSchema }),
   user: z.strictObject({ userId: IdSchema }),
+  message: z.strictObject({ messageId: IdSchema }),
 };
 
 /** Provider ids a bot may hold its own key or base URL for. */

@@ -11,7 +11,22 @@ export const ChatFramePayloadSchema = z.strictObject({
   chatId: IdSchema.optional(),
   message: z.string().min(1, 'must not be empty').max(LIMITS.messageChars),
   model: ModelIdSchema.optional(),
-  replyToId: IdSchema.optional(),
+  /** The message this one follows; `null` starts a new branch at the root (an edited first question). */
+  replyToId: IdSchema.nullable().optional(),
+});
+
+/** One question, answered by 2–4 models at once: the answers are siblings, each an ordinary turn. */
+export const CompareFramePayloadSchema = z.strictObject({
+  clientMessageId: z.string().min(1).max(LIMITS.clientMessageIdChars),
+  botId: IdSchema,
+  chatId: IdSchema.optional(),
+  message: z.string().min(1, 'must not be empty').max(LIMITS.messageChars),
+  models: z
+    .array(ModelIdSchema)
+    .min(2, 'compare needs at least 2 models')
+    .max(4, 'compare takes at most 4 models')
+    .refine((models) => new Set(models).size === models.length, 'must not name a model twice'),
+  replyToId: IdSchema.nullable().optional(),
 });
 
 export const RegenerateFramePayloadSchema = z.strictObject({
@@ -23,7 +38,7 @@ export const RegenerateFramePayloadSchema = z.strictObject({
 export const CancelFramePayloadSchema = z.strictObject({ turnId: IdSchema });
 export const ResumeFramePayloadSchema = z.strictObject({
   chatId: IdSchema,
-  /** The turn the client last followed; without it, the chat's latest turn. */
+  /** The turn the client last followed; without it, every running turn of the chat (else its latest). */
   turnId: IdSchema.optional(),
   afterSeq: z.number().int().min(0).optional(),
 });
@@ -48,6 +63,14 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
         "`turn_started.userMessage` is then the existing user message. The chat's remembered `model` does not change.",
     ),
   z
+    .strictObject({ type: z.literal('compare'), payload: CompareFramePayloadSchema })
+    .describe(
+      'One question answered by 2–4 distinct models at once: one user message, then one ordinary turn per ' +
+        'model (each with its own `turn_started` carrying `compareId` — the user message id —, deltas, ' +
+        '`usage` and `done`), so resume and cancel work per turn. The answers are siblings. A compare is one ' +
+        'message for the per-minute limit and one slot of the running limit.',
+    ),
+  z
     .strictObject({ type: z.literal('cancel'), payload: CancelFramePayloadSchema })
     .describe(
       'Stops the turn (idempotent); the partial answer is persisted with `status: "cancelled"` before the ' +
@@ -66,9 +89,10 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES = ['chat', 'regenerate', 'cancel', 'resume', 'ping'] as const;
+export const CLIENT_FRAME_TYPES = ['chat', 'compare', 'regenerate', 'cancel', 'resume', 'ping'] as const;
 export type ChatFramePayload = z.infer<typeof ChatFramePayloadSchema>;
 export type RegenerateFramePayload = z.infer<typeof RegenerateFramePayloadSchema>;
+export type CompareFramePayload = z.infer<typeof CompareFramePayloadSchema>;
 
 // ---- server → client -------------------------------------------------------------------------
 //
@@ -99,6 +123,8 @@ export const TurnStartedPayloadSchema = z
     model: z.string(),
     chat: ChatSchema,
     clientMessageId: z.string(),
+    /** Set on each turn of a compare: the id of the user message they all answer. */
+    compareId: IdSchema.optional(),
   })
   .describe(
     'The turn is stored and running: the user message as stored, the id its answer will have, the model ' +

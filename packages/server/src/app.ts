@@ -13,6 +13,8 @@ import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
 import { InProcessEventBus } from './bus/event-bus.ts';
+import { registerBranchRoutes } from './chats/branch-routes.ts';
+import { BranchService } from './chats/branch-service.ts';
 import { ChatExportService } from './chats/chat-export.ts';
 import { registerChatExportRoutes } from './chats/chat-export-routes.ts';
 import { ChatRepository } from './chats/chat-repository.ts';
@@ -195,6 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerBotRoutes(app, bots, authenticate);
   registerBotProviderRoutes(app, botProviders, authenticate);
   registerChatRoutes(app, chats, authenticate);
+  registerBranchRoutes(app, new BranchService(db, chats, messages), authenticate);
   registerModelRoutes(app, models, authenticate);
   const templates = new TemplateService(loadTemplateCatalogue(), new TeamTemplateRepository(db), bots);
   registerTemplateRoutes(app, templates, bots, authenticate);

@@ -46,7 +46,11 @@ describe('replay versus live delivery', () => {
             }) as TurnTable;
           const deps: FollowDeps = {
             bus,
-            live: { get: (id) => live.get(id), latestOfChat: () => live.get('t1') },
+            live: {
+              get: (id) => live.get(id),
+              latestOfChat: () => live.get('t1'),
+              runningOfChat: () => [...live.values()].filter((turn) => !turn.finished),
+            },
             turns: {
               findTurn: () => s.schedule(Promise.resolve(turnRow())),
               latestTurnOfChat: () => s.schedule(Promise.resolve(turnRow())),

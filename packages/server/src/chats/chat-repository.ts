@@ -19,6 +19,7 @@ export const toChat = (row: ChatTable): Chat => ({
     costUsd: Number(row.cost_micros) / 1_000_000,
     unpricedAnswers: Number(row.unpriced_answers),
   },
+  currentMessageId: row.current_message_id ?? null,
 });
 
 export type ArchivedFilter = 'true' | 'false' | 'all';

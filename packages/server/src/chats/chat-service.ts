@@ -98,6 +98,14 @@ export class ChatService {
     if (body.pinned !== undefined) changes.pinned = body.pinned ? 1 : 0;
     if (body.archived !== undefined) changes.archived = body.archived ? 1 : 0;
     if (body.model !== undefined) changes.model = body.model;
+    if (body.currentMessageId !== undefined) {
+      const message = await this.messages.findById(body.currentMessageId);
+      if (message?.chat_id !== chatId)
+        throw badRequest('Invalid body: currentMessageId: is not a message of this chat', [
+          { path: 'currentMessageId', message: 'is not a message of this chat', code: 'not_in_chat' },
+        ]);
+      changes.current_message_id = message.id;
+    }
     if (Object.keys(changes).length > 0) await this.chats.update(userId, chatId, changes);
     return this.get(userId, chatId);
   }

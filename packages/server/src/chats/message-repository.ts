@@ -16,6 +16,7 @@ export const toMessage = (row: MessageTable): Message => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   metadata: JSON.parse(row.metadata) as MessageMetadata,
+  ...(row.vote === 1 || row.vote === -1 ? { vote: row.vote } : {}),
 });
 
 export class MessageRepository {

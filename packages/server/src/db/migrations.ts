@@ -231,6 +231,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('turns').dropColumn('owner').execute();
     },
   },
+  '0011_message_votes': {
+    // The owner's thumbs up / down on an answer; a vote on one answer of a compare is a win over its siblings.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').addColumn('vote', 'integer').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('messages').dropColumn('vote').execute();
+    },
+  },
   '0020_bot_starters_and_templates': {
     // Conversation starters per bot; bots published to the instance's marketplace as snapshots.
     async up(db: Kysely<unknown>) {

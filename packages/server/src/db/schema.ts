@@ -66,6 +66,8 @@ export interface MessageTable {
   client_message_id: string | null;
   turn_id: string | null;
   metadata: string; // JSON MessageMetadata
+  /** The owner's vote on an answer: 1, -1, or null. */
+  vote?: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -105,6 +107,26 @@ export interface BotProviderSettingsTable {
   api_key_last4: string | null;
   base_url: string | null;
   updated_at: string;
+}
+
+/** A bot published to the instance's marketplace: a snapshot of its fields, never its keys. */
+export interface TeamTemplateTable {
+  id: string;
+  /** The bot it was taken from (one snapshot per bot); deleting the bot unpublishes it. */
+  bot_id: string;
+  user_id: string;
+  name: string;
+  description: string;
+  icon: string;
+  color: string;
+  system_prompt: string;
+  default_model: string;
+  utility_model: string | null;
+  fallback_models: string; // JSON string[]
+  settings: string; // JSON object
+  starters: string; // JSON string[]
+  tags: string; // JSON string[]
+  published_at: string;
 }
 
 /**
@@ -149,26 +171,6 @@ export interface BudgetTable {
   updated_at: string;
 }
 
-/** A bot published to the instance's marketplace: a snapshot of its fields, never its keys. */
-export interface TeamTemplateTable {
-  id: string;
-  /** The bot it was taken from (one snapshot per bot); deleting the bot unpublishes it. */
-  bot_id: string;
-  user_id: string;
-  name: string;
-  description: string;
-  icon: string;
-  color: string;
-  system_prompt: string;
-  default_model: string;
-  utility_model: string | null;
-  fallback_models: string; // JSON string[]
-  settings: string; // JSON object
-  starters: string; // JSON string[]
-  tags: string; // JSON string[]
-  published_at: string;
-}
-
 /** At most one row: present once the first-run setup created the admin. */
 export interface SetupGuardTable {
   id: string;
@@ -185,7 +187,7 @@ export interface Database {
   messages: MessageTable;
   turns: TurnTable;
   turn_events: TurnEventTable;
-  team_templates: TeamTemplateTable;
   answer_usage: AnswerUsageTable;
   budgets: BudgetTable;
+  team_templates: TeamTemplateTable;
 }

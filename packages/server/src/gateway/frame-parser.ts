@@ -1,4 +1,4 @@
-import { type ClientFrame, ClientFrameSchema, LIMITS } from '@cachibot/protocol';
+import { CLIENT_FRAME_TYPES, type ClientFrame, ClientFrameSchema, LIMITS } from '@cachibot/protocol';
 import { AppError } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 
@@ -27,8 +27,16 @@ export function parseClientFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary
   }
   const type = (json as { type?: unknown }).type;
   if (typeof type !== 'string') throw new AppError('bad_request', 'Frame is missing its "type"');
-  if (!['chat', 'regenerate', 'cancel', 'resume', 'ping'].includes(type)) {
+  if (!(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
     throw new AppError('bad_request', `Unknown frame type "${type.slice(0, 50)}"`);
   }
-  return parseInput(ClientFrameSchema, json, `"${type}" frame`);
+  try {
+    return parseInput(ClientFrameSchema, json, `"${type}" frame`);
+  } catch (error) {
+    // The refusal names the send it refuses, so the client can show it at the right message.
+    const id = (json as { payload?: { clientMessageId?: unknown } }).payload?.clientMessageId;
+    if (typeof id === 'string' && id.length <= LIMITS.clientMessageIdChars && AppError.isInstance(error))
+      Object.assign(error, { clientMessageId: id });
+    throw error;
+  }
 }

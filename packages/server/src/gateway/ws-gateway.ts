@@ -205,6 +205,16 @@ export class WsGateway {
         await this.deps.engine.follow(connection, chat.id, frame.payload.turnId, frame.payload.afterSeq ?? 0);
         return;
       }
+      case 'compare': {
+        const handles = await this.deps.engine.startCompareTurns(
+          connection.userId,
+          frame.payload,
+          receivedAt,
+        );
+        for (const handle of handles)
+          await this.deps.engine.follow(connection, handle.chatId, handle.turnId, 0);
+        return;
+      }
       case 'regenerate': {
         const handle = await this.deps.engine.startRegenerateTurn(
           connection.userId,
@@ -226,7 +236,9 @@ export class WsGateway {
       this.deps.log.error({ err: error, userId: connection.userId }, 'frame handling failed');
     const { body } = toErrorBody(error);
     const clientMessageId =
-      frame?.type === 'chat' || frame?.type === 'regenerate' ? frame.payload.clientMessageId : undefined;
+      frame?.type === 'chat' || frame?.type === 'regenerate' || frame?.type === 'compare'
+        ? frame.payload.clientMessageId
+        : (error as { clientMessageId?: string }).clientMessageId;
     connection.send({
       type: 'error',
       payload: { ...body.error, ...(clientMessageId ? { clientMessageId } : {}) },

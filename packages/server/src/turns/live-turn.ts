@@ -101,6 +101,11 @@ export class LiveTurnRegistry {
     return this.latestByChat.get(chatId);
   }
 
+  /** The chat's turns still running in this process (several during a compare), oldest first. */
+  runningOfChat(chatId: string): LiveTurn[] {
+    return [...this.turns.values()].filter((turn) => turn.init.chatId === chatId && !turn.finished);
+  }
+
   running(): LiveTurn[] {
     return [...this.turns.values()].filter((turn) => !turn.finished);
   }

@@ -1,4 +1,4 @@
-import type { ChatFramePayload, RegenerateFramePayload } from '@cachibot/protocol';
+import type { ChatFramePayload, CompareFramePayload, RegenerateFramePayload } from '@cachibot/protocol';
 import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { ChatService } from '../chats/chat-service.ts';
@@ -9,7 +9,8 @@ import { AppError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
 import { admitBudget, type BudgetGate } from './turn-budget.ts';
-import type { TurnCapacity } from './turn-capacity.ts';
+import type { Reservation } from './turn-capacity.ts';
+import { shareReservation, type TurnCapacity } from './turn-capacity.ts';
 import type { TurnPlan } from './turn-plan.ts';
 import type { TurnRepository } from './turn-repository.ts';
 
@@ -22,6 +23,8 @@ export interface TurnHandle {
 
 /** Admission's answer: a plan holding a capacity slot, or the turn this clientMessageId started before. */
 export type Admission = { plan: TurnPlan } | { repeat: TurnHandle };
+/** A compare's answer: one plan per model sharing one question and one slot, or the turns it started before. */
+export type CompareAdmission = { plans: TurnPlan[] } | { repeat: TurnHandle[] };
 
 export interface AdmissionDeps {
   bots: BotService;
@@ -45,21 +48,68 @@ export class TurnAdmission {
   constructor(private readonly deps: AdmissionDeps) {}
 
   async admitChat(userId: string, payload: ChatFramePayload, receivedAt: number): Promise<Admission> {
+    const base = await this.question(userId, payload, receivedAt);
+    if ('repeat' in base) return { repeat: base.repeat };
+    if (payload.model) base.chatChanges.model = payload.model;
+    return this.plan(payload.model ?? base.chat.model ?? undefined, base);
+  }
+
+  /** 2–4 models answer one question: every model is checked before anything is stored. */
+  async admitCompare(
+    userId: string,
+    payload: CompareFramePayload,
+    receivedAt: number,
+  ): Promise<CompareAdmission> {
+    const base = await this.question(userId, payload, receivedAt);
+    if ('repeat' in base) {
+      const turns = await this.deps.turns.findTurnsByUserMessage(base.repeatOf.id);
+      return { repeat: turns.map((turn) => ({ turnId: turn.id, chatId: turn.chat_id, repeated: true })) };
+    }
+    // A compare is one message for the per-minute limit and one slot of the running limit.
+    const [slot] = this.deps.capacity.reserve(userId);
+    if (!slot) throw new AppError('internal', 'No capacity slot was reserved');
+    try {
+      const providerSettings = await this.deps.botProviders.settingsFor(base.bot.id);
+      for (const model of payload.models) this.deps.models.languageModel(model, providerSettings);
+      const shares = shareReservation(slot, payload.models.length);
+      return {
+        plans: payload.models.map((modelRequested, index) => ({
+          ...base,
+          turnId: index === 0 ? base.turnId : newId(),
+          newUserMessage: index === 0,
+          modelRequested,
+          providerSettings,
+          reservation: shares[index] as Reservation,
+          compareId: base.userMessage.id,
+        })),
+      };
+    } catch (error) {
+      slot.cancel();
+      throw error;
+    }
+  }
+
+  /** Ownership, idempotency and the question's row, shared by `chat` and `compare`. */
+  private async question(
+    userId: string,
+    payload: ChatFramePayload | CompareFramePayload,
+    receivedAt: number,
+  ): Promise<PlanBase | { repeat: TurnHandle; repeatOf: MessageTable }> {
     const { bots, chats, messages } = this.deps;
     const bot = await bots.getOwnedRow(userId, payload.botId);
     const chat = payload.chatId ? await chats.getOwnedRow(userId, payload.chatId) : undefined;
     if (chat && chat.bot_id !== bot.id) throw notFound('Chat');
-    if (payload.replyToId !== undefined) {
+    if (payload.replyToId !== undefined && payload.replyToId !== null) {
       const parent = await messages.findById(payload.replyToId);
       if (!chat || !parent || parent.user_id !== userId || parent.chat_id !== chat.id)
         throw notFound('Message');
     }
     const existing = await messages.findByClientId(userId, payload.clientMessageId);
-    if (existing) return { repeat: await this.repeatOf(existing, payload.message) };
+    if (existing) return { repeat: await this.repeatOf(existing, payload.message), repeatOf: existing };
 
     const now = nowIso();
-    const chatRow =
-      chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), payload.model ?? null);
+    const model = 'model' in payload ? (payload.model ?? null) : null;
+    const chatRow = chat ?? newChatRow(userId, bot.id, titleFromMessage(payload.message), model);
     const turnId = newId();
     const userMessage: MessageTable = {
       id: newId(),
@@ -68,28 +118,28 @@ export class TurnAdmission {
       role: 'user',
       content: payload.message,
       status: 'complete',
-      // Without replyToId the question continues the branch the chat shows.
-      parent_id: payload.replyToId ?? chat?.current_message_id ?? null,
+      // Without replyToId the question continues the branch the chat shows; null starts a new root.
+      parent_id: payload.replyToId === undefined ? (chat?.current_message_id ?? null) : payload.replyToId,
       client_message_id: payload.clientMessageId,
       turn_id: turnId,
       metadata: '{}',
       created_at: now,
       updated_at: now,
     };
-    return this.plan(payload.model ?? chat?.model ?? undefined, {
+    return {
       turnId,
       userId,
       bot,
       chat: chatRow,
       createChat: !chat,
-      chatChanges: { updated_at: now, ...(payload.model ? { model: payload.model } : {}) },
+      chatChanges: { updated_at: now },
       userMessage,
       newUserMessage: true,
       assistantClientMessageId: null,
       clientMessageId: payload.clientMessageId,
       text: payload.message,
       receivedAt,
-    });
+    };
   }
 
   /** Answers a stored question again; `messageId` may name the question or one of its answers. */

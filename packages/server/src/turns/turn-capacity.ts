@@ -109,3 +109,23 @@ export class TurnCapacity {
     return kept;
   }
 }
+
+/**
+ * One slot shared by several turns (a compare is one message and one running slot): each turn
+ * releases its share, and the slot is free when the last has. Cancelling gives the whole slot back.
+ */
+export function shareReservation(reservation: Reservation, shares: number): Reservation[] {
+  let left = shares;
+  return Array.from({ length: shares }, () => {
+    let held = true;
+    return {
+      userId: reservation.userId,
+      release: () => {
+        if (!held) return;
+        held = false;
+        if (--left === 0) reservation.release();
+      },
+      cancel: () => reservation.cancel(),
+    };
+  });
+}

@@ -1,4 +1,4 @@
-import type { ChatFramePayload, RegenerateFramePayload } from '@cachibot/protocol';
+import type { Chat, ChatFramePayload, CompareFramePayload, RegenerateFramePayload } from '@cachibot/protocol';
 import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { EventBus } from '../bus/event-bus.ts';
@@ -15,8 +15,8 @@ import type { BudgetGate } from './turn-budget.ts';
 import { TurnCapacity } from './turn-capacity.ts';
 import { type Follower, followTurn } from './turn-follower.ts';
 import { type Logger, TurnLifecycle } from './turn-lifecycle.ts';
-import { buildTurnRows } from './turn-plan.ts';
-import type { TurnRepository } from './turn-repository.ts';
+import { buildTurnRows, type TurnPlan } from './turn-plan.ts';
+import type { NewTurnRows, TurnRepository } from './turn-repository.ts';
 import { runTurn } from './turn-run.ts';
 
 export type { TurnHandle } from './turn-admission.ts';
@@ -83,6 +83,12 @@ export class TurnEngine {
     return this.launch(await this.admission.admitChat(userId, payload, receivedAt));
   }
 
+  /** One question, 2–4 models at once: sibling answers, each an ordinary turn (`compareId` on each). */
+  async startCompareTurns(userId: string, payload: CompareFramePayload, receivedAt = Date.now()) {
+    const admission = await this.admission.admitCompare(userId, payload, receivedAt);
+    return 'repeat' in admission ? admission.repeat : this.launchAll(admission.plans);
+  }
+
   /** Answers a stored question again (optionally with another model): a sibling of earlier answers. */
   async startRegenerateTurn(userId: string, payload: RegenerateFramePayload, receivedAt = Date.now()) {
     return this.launch(await this.admission.admitRegenerate(userId, payload, receivedAt));
@@ -109,20 +115,44 @@ export class TurnEngine {
   /** Stores the plan (all or nothing), announces it with `turn_started`, and runs it detached. */
   private async launch(admission: Admission): Promise<TurnHandle> {
     if ('repeat' in admission) return admission.repeat;
-    const { plan } = admission;
-    const rows = buildTurnRows(plan, newId(), nowIso());
-    rows.turn.owner = this.lifecycle.instanceId;
-    rows.turn.lease_until = this.lifecycle.leaseUntil();
+    const [handle] = await this.launchAll([admission.plan]);
+    return handle as TurnHandle;
+  }
+
+  /** The plans of one question (several for a compare) are stored in one transaction, then each runs. */
+  private async launchAll(plans: TurnPlan[]): Promise<TurnHandle[]> {
+    const now = nowIso();
+    const rows = plans.map((plan) => {
+      const planned = buildTurnRows(plan, newId(), now);
+      planned.turn.owner = this.lifecycle.instanceId;
+      planned.turn.lease_until = this.lifecycle.leaseUntil();
+      return planned;
+    });
+    const shared = rows[0] as NewTurnRows; // chat and question; the chat then shows the first answer
     try {
-      await this.deps.turns.createTurn(rows);
+      await this.deps.turns.createTurns(shared, rows);
     } catch (error) {
-      plan.reservation.cancel();
-      // Two concurrent sends with one clientMessageId: the loser follows the winner's turn.
+      for (const plan of plans) plan.reservation.cancel();
+      // Two concurrent sends with one clientMessageId: the loser follows the winner's turns.
+      const plan = plans[0] as TurnPlan;
       if (!isUniqueViolation(error)) throw error;
       const winner = await this.deps.messages.findByClientId(plan.userId, plan.clientMessageId);
       if (!winner) throw error;
-      return this.admission.repeatOf(winner, plan.text);
+      if (plans.length === 1) return [await this.admission.repeatOf(winner, plan.text)];
+      const turns = await this.deps.turns.findTurnsByUserMessage(winner.id);
+      return turns.map((turn) => ({ turnId: turn.id, chatId: turn.chat_id, repeated: true }));
     }
+    const stored = (shared.userMessage ? 1 : 0) + rows.length;
+    const chat = toChat({
+      ...shared.chat,
+      ...shared.chatChanges,
+      message_count: Number(shared.chat.message_count) + stored,
+    });
+    return plans.map((plan, index) => this.begin(plan, rows[index] as NewTurnRows, chat));
+  }
+
+  /** Registers a stored turn live, announces it, and runs it detached. */
+  private begin(plan: TurnPlan, rows: NewTurnRows, chat: Chat): TurnHandle {
     const { assistantMessage } = rows;
     const turn = new LiveTurn(
       {
@@ -149,16 +179,18 @@ export class TurnEngine {
       userMessage: toMessage(plan.userMessage),
       assistantMessageId: assistantMessage.id,
       model: plan.modelRequested,
-      chat: toChat({
-        ...plan.chat,
-        ...rows.chatChanges,
-        message_count: Number(plan.chat.message_count) + (plan.newUserMessage ? 2 : 1),
-      }),
+      chat,
       clientMessageId: plan.clientMessageId,
+      ...(plan.compareId ? { compareId: plan.compareId } : {}),
     });
     persister.add(started, '');
     turn.publish(started);
-    const runDeps = { ...this.deps, firstTokenTimeoutMs: this.options.firstTokenTimeoutMs };
+    const runDeps = {
+      ...this.deps,
+      firstTokenTimeoutMs: this.options.firstTokenTimeoutMs,
+      // Kept in memory while its final write is retried; leaves once it landed or was given up.
+      onLateStore: () => this.lifecycle.live.retire(turn),
+    };
     void runTurn(turn, plan, toMessage(assistantMessage), persister, runDeps)
       .catch((error) => {
         this.deps.log.error({ err: error, turnId: turn.id }, 'turn failed unexpectedly');

@@ -45,9 +45,13 @@ export async function finishTurn(
   placeholder: Message,
   content: string,
   outcome: TurnOutcome,
-  deps: { catalogue: Catalogue; log: Logger; budget?: TurnBudgetNote },
+  deps: { catalogue: Catalogue; log: Logger; budget?: TurnBudgetNote; onLateStore?: () => void },
 ): Promise<'stored' | 'pending'> {
-  const metadata: MessageMetadata = applyBudgetNote(buildMetadata(outcome, deps.catalogue), deps.budget);
+  const { compareId } = placeholder.metadata;
+  const metadata: MessageMetadata = applyBudgetNote(
+    { ...buildMetadata(outcome, deps.catalogue), ...(compareId ? { compareId } : {}) },
+    deps.budget,
+  );
   const message: Message = {
     ...placeholder,
     content,
@@ -72,7 +76,7 @@ export async function finishTurn(
   };
   const fallback = closingEvents(turn, stored, STORAGE_FAILED);
   for (const event of fallback) turn.publish(event);
-  void keepTrying(persister, fallback, stored, turn, deps.log);
+  void keepTrying(persister, fallback, stored, turn, deps.log).finally(() => deps.onLateStore?.());
   return 'pending';
 }
 

@@ -18,7 +18,7 @@ export interface Follower {
 
 export interface FollowDeps {
   bus: EventBus;
-  live: Pick<LiveTurnRegistry, 'get' | 'latestOfChat'>;
+  live: Pick<LiveTurnRegistry, 'get' | 'latestOfChat' | 'runningOfChat'>;
   turns: Pick<TurnRepository, 'findTurn' | 'latestTurnOfChat' | 'loadEvents' | 'findMessage'>;
 }
 
@@ -85,7 +85,10 @@ export async function followTurn(
     );
   }
   if (live) {
-    for (const event of coalesceDeltas(live.eventsAfter(afterSeq))) follower.deliver(event);
+    // Without a turn named, every running turn of the chat (a compare runs several) is followed.
+    const running = turnId ? [] : deps.live.runningOfChat(chatId).filter((turn) => turn !== live);
+    for (const turn of [...running, live])
+      for (const event of coalesceDeltas(turn.eventsAfter(afterSeq))) follower.deliver(event);
     return;
   }
   const turn = named ?? (await deps.turns.latestTurnOfChat(chatId));

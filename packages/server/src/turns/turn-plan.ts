@@ -25,6 +25,8 @@ export interface TurnPlan {
   receivedAt: number;
   /** The capacity slot taken at admission: released when the turn ends or fails to start. */
   reservation: Reservation;
+  /** Set on the turns of a compare: the id of the user message they all answer. */
+  compareId?: string;
   /** Set when a budget applies: a downgrade, and the budgets the answer reports on (turn-budget.ts). */
   budget?: TurnBudgetNote;
 }
@@ -41,7 +43,11 @@ export function buildTurnRows(plan: TurnPlan, assistantMessageId: string, now: s
     parent_id: userMessage.id,
     client_message_id: plan.assistantClientMessageId,
     turn_id: turnId,
-    metadata: JSON.stringify({ model: plan.modelRequested, modelRequested: plan.modelRequested }),
+    metadata: JSON.stringify({
+      model: plan.modelRequested,
+      modelRequested: plan.modelRequested,
+      ...(plan.compareId ? { compareId: plan.compareId } : {}),
+    }),
     created_at: now,
     updated_at: now,
   };

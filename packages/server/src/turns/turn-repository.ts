@@ -30,22 +30,36 @@ export class TurnRepository {
   constructor(private readonly db: Db) {}
 
   /** Chat (when new), user message, assistant placeholder and turn row: all or nothing. */
-  async createTurn(rows: NewTurnRows): Promise<void> {
+  createTurn(rows: NewTurnRows): Promise<void> {
+    return this.createTurns(rows, [rows]);
+  }
+
+  /**
+   * Several turns answering one question (a compare), all or nothing: the chat and the question come
+   * from `shared`, each element of `turns` adds its answer placeholder and turn row.
+   */
+  async createTurns(shared: NewTurnRows, turns: NewTurnRows[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const messages = rows.userMessage ? [rows.userMessage, rows.assistantMessage] : [rows.assistantMessage];
-      if (rows.createChat)
+      const messages = [
+        ...(shared.userMessage ? [shared.userMessage] : []),
+        ...turns.map((rows) => rows.assistantMessage),
+      ];
+      if (shared.createChat)
         await trx
           .insertInto('chats')
-          .values({ ...rows.chat, ...rows.chatChanges, message_count: messages.length })
+          .values({ ...shared.chat, ...shared.chatChanges, message_count: messages.length })
           .execute();
       else
         await trx
           .updateTable('chats')
-          .set((eb) => ({ ...rows.chatChanges, message_count: eb('message_count', '+', messages.length) }))
-          .where('id', '=', rows.chat.id)
+          .set((eb) => ({ ...shared.chatChanges, message_count: eb('message_count', '+', messages.length) }))
+          .where('id', '=', shared.chat.id)
           .execute();
       await trx.insertInto('messages').values(messages).execute();
-      await trx.insertInto('turns').values(rows.turn).execute();
+      await trx
+        .insertInto('turns')
+        .values(turns.map((rows) => rows.turn))
+        .execute();
     });
   }
 
@@ -114,6 +128,16 @@ export class TurnRepository {
 
   findTurn(turnId: string): Promise<TurnTable | undefined> {
     return this.db.selectFrom('turns').selectAll().where('id', '=', turnId).executeTakeFirst();
+  }
+
+  /** Every turn answering one question (a compare has several), oldest first. */
+  findTurnsByUserMessage(userMessageId: string): Promise<TurnTable[]> {
+    return this.db
+      .selectFrom('turns')
+      .selectAll()
+      .where('user_message_id', '=', userMessageId)
+      .orderBy('id')
+      .execute();
   }
 
   findTurnByUserMessage(userMessageId: string): Promise<TurnTable | undefined> {

@@ -21,6 +21,8 @@ export interface RunDeps {
   models: ModelDirectory;
   log: Logger;
   firstTokenTimeoutMs: number;
+  /** A final write that failed at first landed (or was given up) in the background. */
+  onLateStore?: () => void;
 }
 
 /** Streams the answer through the attempt loop, then stores and announces the outcome. Never throws. */

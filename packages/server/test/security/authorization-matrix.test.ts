@@ -46,7 +46,7 @@ const key = (route: { method: string; path: string }) => `${route.method} ${rout
  * A plausible, valid body per route-method that takes one. Validity is proven by the positive control
  * (the same call on the caller's own object succeeds), so a 404 below can only come from ownership.
  */
-const BODIES: Record<string, unknown> = {
+const BODIES: Record<string, unknown | (() => unknown)> = {
   'PATCH /api/bots/:botId': {
     name: 'Taken over',
     systemPrompt: 'Reveal every secret',
@@ -63,10 +63,19 @@ const BODIES: Record<string, unknown> = {
   },
   'POST /api/users': { username: 'intruder-made', password: 'intruder password 1' },
   'PUT /api/bots/:botId/providers/:provider': { apiKey: 'sk-intruder-0000000000' },
+  // The caller's own answer: valid in the control (on the caller's chat), foreign to the victim's chats.
+  'POST /api/chats/:chatId/fork': () => ({ messageId: bob.messages.at(-1) }),
+  'POST /api/messages/:messageId/vote': { value: 1 },
   'PUT /api/bots/:botId/publication': { tags: ['intruder'] },
   'PUT /api/bots/:botId/budget': { monthlyUsd: 5, action: 'block' },
   'PUT /api/users/:userId/budget': { monthlyUsd: 5, action: 'warn' },
 };
+const bodyFor = (route: { method: string; path: string }) => {
+  const body = BODIES[key(route)];
+  return typeof body === 'function' ? body() : body;
+};
+/** Routes whose control needs a chat with messages: the caller's chat with a turn, not a fresh one. */
+const NEEDS_MESSAGES = new Set(['POST /api/chats/:chatId/fork']);
 /** Path parameters that name no object (a provider slug): the same plausible value for everyone. */
 const PLAIN_PARAMS: Record<string, string[]> = { provider: ['openai'] };
 const TAKES_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -222,7 +231,7 @@ describe(`REST: ${ID_ROUTES.length} id-taking route-methods of ${ROUTES.length} 
         missing,
         `no victim fixture for path parameter(s) ${missing.join(', ')} of ${key(route)}: add one`,
       ).toEqual([]);
-      const body = TAKES_BODY.has(route.method) ? BODIES[key(route)] : undefined;
+      const body = TAKES_BODY.has(route.method) ? bodyFor(route) : undefined;
       if (TAKES_BODY.has(route.method))
         expect(body, `no plausible body for ${key(route)}: add one to BODIES`).toBeDefined();
 
@@ -242,9 +251,10 @@ describe(`REST: ${ID_ROUTES.length} id-taking route-methods of ${ROUTES.length} 
           : bob.userId;
         const own: Record<string, string[]> = {
           botId: [ownBot],
-          chatId: [ownChat],
+          chatId: [NEEDS_MESSAGES.has(key(route)) ? (bob.chats[0] as string) : ownChat],
           userId: [ownUser],
-          messageId: bob.messages,
+          // The answer first: routes on a message (a vote) take answers.
+          messageId: [...bob.messages].reverse(),
           turnId: bob.turns,
         };
         const [ownPath] = concretePaths(
@@ -255,7 +265,7 @@ describe(`REST: ${ID_ROUTES.length} id-taking route-methods of ${ROUTES.length} 
         // Create before delete: a DELETE whose path also takes a PUT gets something to delete.
         const creator = ROUTES.find((r) => r.path === route.path && r.method === 'PUT');
         if (route.method === 'DELETE' && creator) {
-          const created = await rawRequest(caller, 'PUT', ownPath as string, BODIES[key(creator)]);
+          const created = await rawRequest(caller, 'PUT', ownPath as string, bodyFor(creator));
           expect(created.status, `control PUT before DELETE: ${created.text.slice(0, 200)}`).toBeLessThan(
             300,
           );
@@ -309,7 +319,7 @@ describe(`REST: ${ID_ROUTES.length} id-taking route-methods of ${ROUTES.length} 
   )(
     '%s (admin-only, no id): a non-admin gets 403 and learns no usernames, nothing changes',
     async (_name, route) => {
-      const body = TAKES_BODY.has(route.method) ? BODIES[key(route)] : undefined;
+      const body = TAKES_BODY.has(route.method) ? bodyFor(route) : undefined;
       if (TAKES_BODY.has(route.method)) expect(body, `no plausible body for ${key(route)}`).toBeDefined();
       const before = await dumpDatabase(server.cachibot.database.db);
       const response = await rawRequest(bob.client, route.method, route.path, body);
@@ -401,6 +411,12 @@ describe(`WebSocket: ${WS_ID_FIELDS.length} id fields across ${CLIENT_FRAME_TYPE
         clientMessageId: clientMessageId(),
         botId: bob.bots[0],
         message: 'intruder probe [[double tokens=2]]',
+      }),
+      compare: () => ({
+        clientMessageId: clientMessageId(),
+        botId: bob.bots[0],
+        message: 'intruder compare [[double tokens=2]]',
+        models: ['openai/gpt-4o-mini', 'openai/gpt-4o'],
       }),
       regenerate: () => ({ clientMessageId: clientMessageId(), messageId: bob.messages[0] }),
       cancel: () => ({ turnId: bob.turns[0] }),

@@ -80,6 +80,17 @@ const payloadOf: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     },
     { requiredKeys: ['clientMessageId', 'botId', 'message'] },
   ),
+  compare: fc.record(
+    {
+      clientMessageId: maybe(clientMessageIds),
+      botId: maybe(ids),
+      chatId: maybe(ids),
+      message: maybe(messages),
+      models: maybe(fc.array(models, { maxLength: 6 })),
+      replyToId: maybe(fc.option(ids)),
+    },
+    { requiredKeys: ['clientMessageId', 'botId', 'message', 'models'] },
+  ),
   regenerate: fc.record(
     { clientMessageId: maybe(clientMessageIds), messageId: maybe(ids), model: maybe(models) },
     { requiredKeys: ['clientMessageId', 'messageId'] },
@@ -102,6 +113,21 @@ const protoKeys = fc.constantFrom(
   'userId',
   'extra',
 );
+/** The clientMessageId a frame of a known type carried when its schema refused it (else null). */
+function refusedSendId(frame: { data: Buffer; binary: boolean }): string | null {
+  if (frame.binary || frame.data.length > LIMITS.frameBytes) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(frame.data.toString());
+  } catch {
+    return null;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const { type, payload } = json as { type?: unknown; payload?: { clientMessageId?: unknown } };
+  if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) return null;
+  const id = payload?.clientMessageId;
+  return typeof id === 'string' && id.length > 0 && id.length <= LIMITS.clientMessageIdChars ? id : null;
+}
 const jsonText = (entries: [string, unknown][]) =>
   `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}`).join(',')}}`;
 const entry = fc.tuple(protoKeys, fc.jsonValue({ maxDepth: 2 }));
@@ -335,13 +361,15 @@ describe('fuzz over the wire', () => {
             : null,
         )
         .filter((ts) => ts !== null);
+      // Every refusal of a send names it: a valid chat / compare / regenerate refused later, or a frame of a
+      // known type refused by its schema that carried a clientMessageId.
       const chatIds = batch
-        .map((frame, index) =>
-          expected[index] === 'frame:chat' || expected[index] === 'frame:regenerate'
-            ? (parseClientFrame(frame.data, frame.binary) as { payload: { clientMessageId: string } }).payload
-                .clientMessageId
-            : null,
-        )
+        .map((frame, index) => {
+          if (['frame:chat', 'frame:regenerate', 'frame:compare'].includes(expected[index] as string))
+            return (parseClientFrame(frame.data, frame.binary) as { payload: { clientMessageId: string } })
+              .payload.clientMessageId;
+          return expected[index] === 'error:bad_request' ? refusedSendId(frame) : null;
+        })
         .filter((id): id is string => id !== null);
       const mark = ws.events.length;
       for (const frame of batch) ws.sendRaw(frame.data, frame.binary);

@@ -37,6 +37,7 @@ export function makeChat(overrides: Partial<Chat> = {}): Chat {
     pinned: false,
     archived: false,
     model: null,
+    currentMessageId: null,
     createdAt: T0,
     updatedAt: T0,
     totals: { messages: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedAnswers: 0 },
