@@ -41,7 +41,9 @@ const botFields = {
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
   }),
-  starters: z.array(nonBlank(LIMITS.starterChars)).max(LIMITS.startersPerBot),
+  starters: z
+    .array(nonBlank(LIMITS.starterChars))
+    .max(LIMITS.startersPerBot, `at most ${LIMITS.startersPerBot} starters`),
 };
 
 export const CreateBotBodySchema = z.strictObject({
