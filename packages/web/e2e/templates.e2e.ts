@@ -58,20 +58,23 @@ describe('bots from templates in the browser', () => {
     await page.getByTestId('templates-button').click();
     await page.getByTestId('template-card').first().waitFor();
     expect(await page.getByTestId('template-card').count()).toBeGreaterThanOrEqual(60);
-    // A category narrows the list; a search narrows it to the template.
-    await page.getByRole('button', { name: /^Coding \d+$/ }).click();
-    const codingCards = await page.getByTestId('template-card').count();
-    expect(codingCards).toBeGreaterThan(3);
-    expect(codingCards).toBeLessThan(20);
-    await page.getByRole('searchbox', { name: 'Search templates' }).fill('regular expressions');
+    // The full gallery with a template's preview: the README screenshot.
     const card = page.locator(`[data-testid=template-card][data-template-name="${template.name}"]`);
-    await expect.poll(() => page.getByTestId('template-card').count()).toBe(1);
     await card.click();
     const preview = page.getByTestId('template-preview');
     await preview.getByRole('heading', { name: template.name }).waitFor();
     expect(await preview.locator('pre').textContent()).toBe(template.systemPrompt);
     expect(await preview.textContent()).toContain('A small, fast model is enough');
     await screenshot('templates.png');
+
+    // A category narrows the list; a search narrows it to the template.
+    await page.getByRole('button', { name: /^Coding \d+$/ }).click();
+    const codingCards = await page.getByTestId('template-card').count();
+    expect(codingCards).toBeGreaterThan(3);
+    expect(codingCards).toBeLessThan(20);
+    await page.getByRole('searchbox', { name: 'Search templates' }).fill('regular expressions');
+    await expect.poll(() => page.getByTestId('template-card').count()).toBe(1);
+    expect(await card.getAttribute('aria-pressed')).toBe('true');
 
     await preview.getByTestId('template-install').click();
     await selectedBot(template.name).waitFor({ state: 'attached' });

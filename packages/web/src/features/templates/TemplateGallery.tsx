@@ -1,5 +1,5 @@
 import { TEAM_CATEGORY, type Template } from '@cachibot/protocol';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAutoFocus } from '../../ui/use-auto-focus.ts';
 import { BotAvatar } from '../bots/BotAvatar.tsx';
 import { TemplatePreview } from './TemplatePreview.tsx';
@@ -122,8 +122,14 @@ function TemplateCard(props: {
   onSelect(): void;
 }) {
   const { template } = props;
+  const ref = useRef<HTMLButtonElement>(null);
+  // Opening the preview narrows the list: keep the chosen card in view.
+  useEffect(() => {
+    if (props.selected) ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [props.selected]);
   return (
     <button
+      ref={ref}
       type="button"
       className="template-card"
       data-testid="template-card"
