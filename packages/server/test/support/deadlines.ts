@@ -9,16 +9,18 @@ import os from 'node:os';
 const ENV = 'CACHIBOT_TEST_TIME_SCALE';
 
 /**
- * `CACHIBOT_TEST_TIME_SCALE` if set; else at least 2 in CI, and 1 + 2 × (1-minute load per core) when
- * the run starts, up to 6. The first evaluation writes it into the environment, so that every config
- * and every test worker of one run uses the same figure (the vitest configs also pass it on to workers).
+ * `CACHIBOT_TEST_TIME_SCALE` if set; else 1 + the 1-minute load per core when the run starts (2 with
+ * both cores of a 2-core machine busy), at least 2 in CI, at most 4: the deadlines themselves already
+ * leave several times the idle duration, and a hanging test costs its whole timeout. The first
+ * evaluation writes it into the environment, so that every config and every test worker of one run
+ * uses the same figure (the vitest configs also pass it on to workers).
  */
 function readTimeScale(): number {
   const given = Number(process.env[ENV]);
   if (Number.isFinite(given) && given > 0) return given;
   const busyPerCore = (os.loadavg()[0] ?? 0) / Math.max(1, os.availableParallelism());
   const ci = /^(1|true)$/i.test(process.env.CI ?? '') ? 2 : 1;
-  const scale = Math.min(6, Math.max(ci, Math.round((1 + 2 * busyPerCore) * 2) / 2));
+  const scale = Math.min(4, Math.max(ci, Math.round((1 + busyPerCore) * 2) / 2));
   process.env[ENV] = String(scale);
   return scale;
 }
