@@ -32,12 +32,14 @@ import { LocalModelPool } from './models/local/local-model-pool.ts';
 import { ModelDirectory } from './models/model-directory.ts';
 import { registerModelRoutes } from './models/model-routes.ts';
 import { createProviderAdapters } from './models/providers.ts';
+import { Metrics, registerMetricsRoute, registerReadinessRoute } from './ops/metrics.ts';
 import { SecretBox } from './secrets/secret-box.ts';
 import { TeamTemplateRepository } from './templates/team-template-repository.ts';
 import { loadTemplateCatalogue } from './templates/template-catalogue.ts';
 import { registerTemplateRoutes } from './templates/template-routes.ts';
 import { TemplateService } from './templates/template-service.ts';
 import { TurnEngine } from './turns/turn-engine.ts';
+import { newInstanceId } from './turns/turn-lifecycle.ts';
 import { TurnRepository } from './turns/turn-repository.ts';
 import { createUsageModule } from './usage/usage-module.ts';
 import { registerWebRoutes } from './web/web-routes.ts';
@@ -60,12 +62,15 @@ export interface BuildOptions {
 
 /** Composition root: every implementation is chosen here, once. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<CachibotApp> {
+  const instanceId = newInstanceId();
   const app = Fastify({
     logger:
       options.logger === false || config.logLevel === 'silent'
         ? false
         : {
             level: config.logLevel,
+            // Several instances log to one place: each line says which one wrote it.
+            base: { pid: process.pid, instance: instanceId },
             redact: [
               'req.headers.authorization',
               'req.headers.cookie',
@@ -146,6 +151,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       firstTokenTimeoutMs: config.turns.firstTokenTimeoutMs,
       leaseMs: config.turns.leaseMs,
       eventRetentionMs: config.turns.eventRetentionHours * 3_600_000,
+      instanceId,
     },
   );
   await engine.start();
@@ -216,6 +222,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   );
   gateway.register(app);
+  const metrics = new Metrics({
+    db,
+    instanceId,
+    activeTurns: () => engine.activeTurns(),
+    openSockets: () => gateway.openSockets(),
+  });
+  engine.onAnswerStored((message) => metrics.recordAnswer(message));
+  registerMetricsRoute(app, metrics, config.metricsToken);
+  registerReadinessRoute(app, { db, accepting: () => engine.accepting });
   await registerWebRoutes(app, config.webDir);
 
   let closing: Promise<void> | undefined;

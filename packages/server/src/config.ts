@@ -57,6 +57,7 @@ const EnvSchema = z.object({
   CACHIBOT_DISCOVERY_TIMEOUT_MS: intFrom(2_000),
   CACHIBOT_WEB_DIR: optionalString,
   CACHIBOT_TRUST_PROXY: optionalString,
+  CACHIBOT_METRICS_TOKEN: optionalString,
   CACHIBOT_MODEL_DIRS: optionalString,
   CACHIBOT_LOCAL_MODELS_LOADED: z.coerce.number().int().min(1).default(2),
   CACHIBOT_LOCAL_CONTEXT_SIZE: z.coerce.number().int().min(64).default(2048),
@@ -87,6 +88,8 @@ export interface Config {
    * session cookie gets `Secure` and origins compare as https). false = none (direct connections).
    */
   trustProxy: boolean | string;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   limits: {
     maxConcurrentTurns: number;
     maxSockets: number;
@@ -176,6 +179,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
     webDir: env.CACHIBOT_WEB_DIR,
     trustProxy: parseTrustProxy(env.CACHIBOT_TRUST_PROXY),
+    metricsToken: env.CACHIBOT_METRICS_TOKEN,
     limits: {
       maxConcurrentTurns: env.CACHIBOT_MAX_CONCURRENT_TURNS,
       maxSockets: env.CACHIBOT_MAX_SOCKETS,
@@ -318,6 +322,9 @@ const ENV_VARIABLE_DOCS = {
     meaning: 'a provider that does not list its models within this time is shown as unavailable for now',
   },
   CACHIBOT_WEB_DIR: { default: '`packages/web/dist`', meaning: 'where the built web app is served from' },
+  CACHIBOT_METRICS_TOKEN: {
+    meaning: '`GET /metrics` (Prometheus) then needs `Authorization: Bearer <token>`; unset, it is open',
+  },
   CACHIBOT_TRUST_PROXY: {
     default: '`false`',
     meaning:

@@ -101,6 +101,11 @@ export class WsGateway {
     for (const connection of this.connections) connection.socket.close(1001, 'server shutting down');
   }
 
+  /** WebSockets open on this process. */
+  openSockets(): number {
+    return this.connections.size;
+  }
+
   socketCount(userId: string): number {
     let count = 0;
     for (const connection of this.connections) if (connection.userId === userId) count++;

@@ -37,6 +37,10 @@ export class TurnCapacity {
     this.closed = true;
   }
 
+  get accepting(): boolean {
+    return !this.closed;
+  }
+
   runningCount(userId: string): number {
     return this.running.get(userId) ?? 0;
   }

@@ -1,4 +1,10 @@
-import type { Chat, ChatFramePayload, CompareFramePayload, RegenerateFramePayload } from '@cachibot/protocol';
+import type {
+  Chat,
+  ChatFramePayload,
+  CompareFramePayload,
+  Message,
+  RegenerateFramePayload,
+} from '@cachibot/protocol';
 import type { BotProviderService } from '../bots/bot-provider-service.ts';
 import type { BotService } from '../bots/bot-service.ts';
 import type { EventBus } from '../bus/event-bus.ts';
@@ -34,6 +40,8 @@ export interface TurnEngineOptions {
   leaseMs?: number;
   /** Event logs of finished turns older than this are pruned (default 7 days). */
   eventRetentionMs?: number;
+  /** This process's id in leases and logs (see `newInstanceId`). */
+  instanceId?: string;
 }
 
 export interface TurnEngineDeps {
@@ -59,6 +67,7 @@ export class TurnEngine {
   readonly lifecycle: TurnLifecycle;
   private readonly capacity: TurnCapacity;
   private readonly admission: TurnAdmission;
+  private readonly storedListeners = new Set<(message: Message) => void>();
 
   constructor(
     private readonly deps: TurnEngineDeps,
@@ -68,7 +77,11 @@ export class TurnEngine {
     this.admission = new TurnAdmission({ ...deps, capacity: this.capacity });
     this.lifecycle = new TurnLifecycle(
       { turns: deps.turns, capacity: this.capacity, log: deps.log },
-      { leaseMs: options.leaseMs ?? 30_000, eventRetentionMs: options.eventRetentionMs ?? 7 * 86_400_000 },
+      {
+        leaseMs: options.leaseMs ?? 30_000,
+        eventRetentionMs: options.eventRetentionMs ?? 7 * 86_400_000,
+        instanceId: options.instanceId,
+      },
     );
   }
 
@@ -110,6 +123,22 @@ export class TurnEngine {
 
   runningCount(userId: string): number {
     return this.capacity.runningCount(userId);
+  }
+
+  /** Turns running in this process. */
+  activeTurns(): number {
+    return this.lifecycle.live.running().length;
+  }
+
+  /** False once shutdown began: readiness reports it so a load balancer sends no new work. */
+  get accepting(): boolean {
+    return this.capacity.accepting;
+  }
+
+  /** Calls `listener` with each answer as stored at the end of its turn (metrics, usage). */
+  onAnswerStored(listener: (message: Message) => void): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
   }
 
   /** Stores the plan (all or nothing), announces it with `turn_started`, and runs it detached. */
@@ -200,6 +229,15 @@ export class TurnEngine {
         plan.reservation.release();
         if (stored === 'stored') this.lifecycle.retire(turn);
         else turn.markFinished(); // stays in memory until the background write lands
+        const done = turn.events.at(-1);
+        if (done?.type !== 'done') return;
+        for (const listener of this.storedListeners) {
+          try {
+            listener(done.payload.message);
+          } catch (error) {
+            this.deps.log.error({ err: error, turnId: turn.id }, 'an answer listener failed');
+          }
+        }
       });
     return { turnId: turn.id, chatId: plan.chat.id, repeated: false };
   }

@@ -18,6 +18,8 @@ export interface LifecycleOptions {
   leaseMs: number;
   /** Finished turns' event logs older than this are pruned, hourly. */
   eventRetentionMs: number;
+  /** This process's id in turn leases and logs (one is made when absent). */
+  instanceId?: string;
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -49,14 +51,16 @@ export function ownerIsGone(turn: TurnTable, self: string, now: number): boolean
 /** Live turns, their cancel and shutdown, and what happens to turns whose process died. */
 export class TurnLifecycle {
   readonly live = new LiveTurnRegistry();
-  readonly instanceId = newInstanceId();
+  readonly instanceId: string;
   private leaseTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: { turns: TurnRepository; capacity: TurnCapacity; log: Logger },
     private readonly options: LifecycleOptions,
-  ) {}
+  ) {
+    this.instanceId = options.instanceId ?? newInstanceId();
+  }
 
   leaseUntil(now = Date.now()): number {
     return now + this.options.leaseMs;
