@@ -73,9 +73,91 @@ export function answerUsageRow(
   };
 }
 
+type Rollup = Pick<
+  AnswerUsageTable,
+  | 'user_id'
+  | 'day'
+  | 'bot_id'
+  | 'model'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cached_input_tokens'
+  | 'reasoning_tokens'
+  | 'cost_micros'
+  | 'unpriced'
+  | 'ttft_bucket'
+  | 'tps_bucket'
+>;
+
+type SummedColumn =
+  | 'answers'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cached_input_tokens'
+  | 'reasoning_tokens'
+  | 'cost_micros'
+  | 'unpriced_answers';
+
+/** Adds (`sign` 1) or takes back (-1) one answer in the daily sums and the bucket counts. */
+export async function applyToRollups(trx: Db, row: Rollup, sign: 1 | -1): Promise<void> {
+  const group = { user_id: row.user_id, day: row.day, bot_id: row.bot_id, model: row.model };
+  const cost = row.cost_micros ?? 0;
+  await trx
+    .insertInto('usage_daily')
+    .values({
+      ...group,
+      answers: sign,
+      input_tokens: sign * row.input_tokens,
+      output_tokens: sign * row.output_tokens,
+      cached_input_tokens: sign * row.cached_input_tokens,
+      reasoning_tokens: sign * row.reasoning_tokens,
+      cost_micros: sign * cost,
+      unpriced_answers: sign * row.unpriced,
+      max_cost_micros: sign > 0 ? cost : 0,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'day', 'bot_id', 'model']).doUpdateSet((eb) => {
+        const add = (column: SummedColumn) => eb(`usage_daily.${column}`, '+', eb.ref(`excluded.${column}`));
+        return {
+          answers: add('answers'),
+          input_tokens: add('input_tokens'),
+          output_tokens: add('output_tokens'),
+          cached_input_tokens: add('cached_input_tokens'),
+          reasoning_tokens: add('reasoning_tokens'),
+          cost_micros: add('cost_micros'),
+          unpriced_answers: add('unpriced_answers'),
+          // No max() that both databases spell alike: a CASE keeps the larger.
+          max_cost_micros: eb
+            .case()
+            .when('excluded.max_cost_micros', '>', eb.ref('usage_daily.max_cost_micros'))
+            .then(eb.ref('excluded.max_cost_micros'))
+            .else(eb.ref('usage_daily.max_cost_micros'))
+            .end(),
+        };
+      }),
+    )
+    .execute();
+  for (const [figure, bucket] of [
+    ['ttft', row.ttft_bucket],
+    ['tps', row.tps_bucket],
+  ] as const) {
+    if (bucket === null) continue;
+    await trx
+      .insertInto('usage_buckets')
+      .values({ ...group, figure, bucket, answers: sign })
+      .onConflict((conflict) =>
+        conflict
+          .columns(['user_id', 'day', 'bot_id', 'model', 'figure', 'bucket'])
+          .doUpdateSet((eb) => ({ answers: eb('usage_buckets.answers', '+', eb.ref('excluded.answers')) })),
+      )
+      .execute();
+  }
+}
+
 /**
- * Records (or re-records) a finished answer's figures; called inside the transaction that stores the
- * answer, so usage and budgets never see an answer the messages do not have, nor miss one.
+ * Records (or re-records) a finished answer's figures and keeps the rollups in step; called inside
+ * the transaction that stores the answer, so usage and budgets never see an answer the messages do
+ * not have, nor miss one, nor count one twice.
  */
 export async function recordAnswerUsage(
   trx: Db,
@@ -91,9 +173,36 @@ export async function recordAnswerUsage(
     .executeTakeFirst();
   if (!message) return;
   const row = answerUsageRow(message, metadata, status);
-  await trx
-    .insertInto('answer_usage')
-    .values(row)
-    .onConflict((conflict) => conflict.column('message_id').doUpdateSet(usageFigures(metadata, status)))
-    .execute();
+  const before = await trx
+    .selectFrom('answer_usage')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  if (before) {
+    await applyToRollups(trx, numeric(before), -1);
+    await trx
+      .updateTable('answer_usage')
+      .set(usageFigures(metadata, status))
+      .where('message_id', '=', messageId)
+      .execute();
+  } else {
+    await trx.insertInto('answer_usage').values(row).execute();
+  }
+  await applyToRollups(trx, row, 1);
+}
+
+/** PostgreSQL answers bigint columns as strings. */
+function numeric(row: AnswerUsageTable): AnswerUsageTable {
+  const n = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    ...row,
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    cached_input_tokens: Number(row.cached_input_tokens),
+    reasoning_tokens: Number(row.reasoning_tokens),
+    cost_micros: n(row.cost_micros),
+    unpriced: Number(row.unpriced),
+    ttft_bucket: n(row.ttft_bucket),
+    tps_bucket: n(row.tps_bucket),
+  };
 }

@@ -161,6 +161,38 @@ export interface AnswerUsageTable {
   tps_bucket: number | null;
 }
 
+/**
+ * `answer_usage` summed per user, day, bot and model, kept in the same transaction (db/answer-usage.ts):
+ * what usage pages and budgets read, so that their cost follows days × bots × models, not answers.
+ */
+export interface UsageDailyTable {
+  user_id: string;
+  day: string;
+  bot_id: string;
+  model: string;
+  answers: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+  /** Priced answers only, integer micro-dollars. */
+  cost_micros: number;
+  unpriced_answers: number;
+  /** The costliest answer (budget estimates); never lowered. */
+  max_cost_micros: number;
+}
+
+/** The TTFT (`ttft`) and tokens/s (`tps`) histograms of `usage_daily`'s groups: answers per bucket. */
+export interface UsageBucketTable {
+  user_id: string;
+  day: string;
+  bot_id: string;
+  model: string;
+  figure: 'ttft' | 'tps';
+  bucket: number;
+  answers: number;
+}
+
 /** A monthly spending limit on a bot (set by its owner) or a user (set by an admin). */
 export interface BudgetTable {
   scope: 'bot' | 'user';
@@ -189,5 +221,7 @@ export interface Database {
   turn_events: TurnEventTable;
   answer_usage: AnswerUsageTable;
   budgets: BudgetTable;
+  usage_daily: UsageDailyTable;
+  usage_buckets: UsageBucketTable;
   team_templates: TeamTemplateTable;
 }

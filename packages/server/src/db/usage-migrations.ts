@@ -65,6 +65,67 @@ export const usageMigrations: Record<string, Migration> = {
       await db.schema.dropTable('answer_usage').ifExists().execute();
     },
   },
+  '0031_usage_rollups': {
+    // Sums per user, day, bot and model, and their TTFT / tokens-per-second histograms: a usage page
+    // or a budget check reads days × bots × models rows instead of every answer.
+    async up(db: Kysely<unknown>) {
+      const group = (table: string) =>
+        db.schema
+          .createTable(table)
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('bot_id', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull());
+      let daily = group('usage_daily').addColumn('answers', 'bigint', (c) => c.notNull().defaultTo(0));
+      for (const column of [
+        'input_tokens',
+        'output_tokens',
+        'cached_input_tokens',
+        'reasoning_tokens',
+        'cost_micros',
+        'unpriced_answers',
+        'max_cost_micros',
+      ])
+        daily = daily.addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0));
+      await daily.addPrimaryKeyConstraint('usage_daily_pk', ['user_id', 'day', 'bot_id', 'model']).execute();
+      await group('usage_buckets')
+        .addColumn('figure', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'integer', (c) => c.notNull())
+        .addColumn('answers', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('usage_buckets_pk', [
+          'user_id',
+          'day',
+          'bot_id',
+          'model',
+          'figure',
+          'bucket',
+        ])
+        .execute();
+      for (const table of ['usage_daily', 'usage_buckets']) {
+        await db.schema.createIndex(`${table}_bot_day_idx`).on(table).columns(['bot_id', 'day']).execute();
+        await db.schema.createIndex(`${table}_day_idx`).on(table).column('day').execute();
+      }
+      await sql`insert into usage_daily (user_id, day, bot_id, model, answers, input_tokens, output_tokens,
+          cached_input_tokens, reasoning_tokens, cost_micros, unpriced_answers, max_cost_micros)
+        select user_id, day, bot_id, model, count(*), sum(input_tokens), sum(output_tokens),
+          sum(cached_input_tokens), sum(reasoning_tokens), coalesce(sum(cost_micros), 0), sum(unpriced),
+          coalesce(max(cost_micros), 0)
+        from answer_usage group by user_id, day, bot_id, model`.execute(db);
+      for (const [figure, column] of [
+        ['ttft', 'ttft_bucket'],
+        ['tps', 'tps_bucket'],
+      ] as const) {
+        await sql`insert into usage_buckets (user_id, day, bot_id, model, figure, bucket, answers)
+          select user_id, day, bot_id, model, ${sql.lit(figure)}, ${sql.ref(column)}, count(*)
+          from answer_usage where ${sql.ref(column)} is not null
+          group by user_id, day, bot_id, model, ${sql.ref(column)}`.execute(db);
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('usage_buckets').ifExists().execute();
+      await db.schema.dropTable('usage_daily').ifExists().execute();
+    },
+  },
 };
 
 /** Every answer stored before this migration, page by page (finished ones; running ones record at finish). */

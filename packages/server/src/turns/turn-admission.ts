@@ -8,8 +8,7 @@ import type { BotTable, MessageTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
-import { admitBudget, type BudgetGate } from './turn-budget.ts';
-import type { Reservation } from './turn-capacity.ts';
+import { admitBudget, admitBudgets, type BudgetGate } from './turn-budget.ts';
 import { shareReservation, type TurnCapacity } from './turn-capacity.ts';
 import type { TurnPlan } from './turn-plan.ts';
 import type { TurnRepository } from './turn-repository.ts';
@@ -72,14 +71,15 @@ export class TurnAdmission {
       const providerSettings = await this.deps.botProviders.settingsFor(base.bot.id);
       for (const model of payload.models) this.deps.models.languageModel(model, providerSettings);
       const shares = shareReservation(slot, payload.models.length);
+      const turn = { ...base, promptChars: base.userMessage.content.length };
+      const budgeted = await admitBudgets(this.deps.budgets, turn, payload.models, shares);
       return {
-        plans: payload.models.map((modelRequested, index) => ({
+        plans: budgeted.map((budget, index) => ({
           ...base,
           turnId: index === 0 ? base.turnId : newId(),
           newUserMessage: index === 0,
-          modelRequested,
           providerSettings,
-          reservation: shares[index] as Reservation,
+          ...budget,
           compareId: base.userMessage.id,
         })),
       };

@@ -56,6 +56,24 @@ export async function admitBudget(
   };
 }
 
+/** `admitBudget` for the turns of a compare, one per model; a refusal gives back what was held. */
+export async function admitBudgets(
+  gate: BudgetGate | undefined,
+  turn: { userId: string; bot: BotTable; promptChars: number },
+  models: string[],
+  reservations: Reservation[],
+): Promise<Awaited<ReturnType<typeof admitBudget>>[]> {
+  const admitted: Awaited<ReturnType<typeof admitBudget>>[] = [];
+  try {
+    for (const [index, model] of models.entries())
+      admitted.push(await admitBudget(gate, turn, model, reservations[index] as Reservation));
+    return admitted;
+  } catch (error) {
+    for (const taken of admitted) taken.reservation.cancel();
+    throw error;
+  }
+}
+
 /** The budget with the largest share spent once this answer counts, from 80 % on. */
 export function budgetNotice(watches: BudgetWatch[], costUsd: number | undefined): BudgetNotice | undefined {
   const cost = Math.round((costUsd ?? 0) * 1_000_000);

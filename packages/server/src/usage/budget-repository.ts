@@ -65,20 +65,19 @@ export class BudgetRepository {
     toDay: string,
   ): Promise<MonthSpend> {
     const rows = await this.db
-      .selectFrom('answer_usage')
+      .selectFrom('usage_daily')
       .select(['model'])
-      .select((eb) => [eb.fn.sum('cost_micros').as('spent'), eb.fn.max('cost_micros').as('max')])
+      .select((eb) => [eb.fn.sum('cost_micros').as('spent'), eb.fn.max('max_cost_micros').as('max')])
       .where(scope === 'user' ? 'user_id' : 'bot_id', '=', subjectId)
       .where('day', '>=', fromDay)
       .where('day', '<=', toDay)
-      .where('cost_micros', 'is not', null)
       .groupBy('model')
       .execute();
     let spentMicros = 0;
     const maxMicrosByModel = new Map<string, number>();
     for (const row of rows) {
       spentMicros += num(row.spent);
-      maxMicrosByModel.set(row.model, num(row.max));
+      if (num(row.max) > 0) maxMicrosByModel.set(row.model, num(row.max));
     }
     return { spentMicros, maxMicrosByModel };
   }

@@ -1,7 +1,7 @@
 import type { UsageRow } from '@cachibot/protocol';
 import { bucketValue } from '../db/answer-usage.ts';
 import { microsToUsd } from '../models/pricing.ts';
-import type { SpeedBucketRow, TtftBucketRow } from './usage-repository.ts';
+import type { BucketRow, SumRow } from './usage-repository.ts';
 
 /** The sums of one group and its two histograms (bucket → answers). */
 export interface UsageGroup {
@@ -48,8 +48,8 @@ export function mergeInto(into: UsageGroup, from: UsageGroup): UsageGroup {
   return into;
 }
 
-/** Groups the bucket rows by their keys (joined); every group has its sums and both histograms. */
-export function groupRows(ttftRows: TtftBucketRow[], speedRows: SpeedBucketRow[]): Map<string, UsageGroup> {
+/** Groups the rows by their keys (joined); every group has its sums and both histograms. */
+export function groupRows(sumRows: SumRow[], bucketRows: BucketRow[]): Map<string, UsageGroup> {
   const groups = new Map<string, UsageGroup>();
   const groupOf = (keys: string[]) => {
     const id = keys.join('\u0000');
@@ -57,12 +57,14 @@ export function groupRows(ttftRows: TtftBucketRow[], speedRows: SpeedBucketRow[]
     groups.set(id, group);
     return group;
   };
-  for (const row of ttftRows) {
+  for (const row of sumRows) {
     const group = groupOf(row.keys);
     for (const sum of SUMS) group[sum] += row[sum];
-    if (row.bucket !== null) addCount(group.ttft, row.bucket, row.answers);
   }
-  for (const row of speedRows) addCount(groupOf(row.keys).speed, row.bucket, row.answers);
+  for (const row of bucketRows) {
+    const group = groupOf(row.keys);
+    addCount(row.figure === 'ttft' ? group.ttft : group.speed, row.bucket, row.answers);
+  }
   return groups;
 }
 

@@ -11,10 +11,9 @@ export interface UsageFilter {
   userId?: string;
 }
 
-/** One group × TTFT bucket: the sums of its answers. */
-export interface TtftBucketRow {
+/** One group: the sums of its answers. */
+export interface SumRow {
   keys: string[];
-  bucket: number | null;
   answers: number;
   inputTokens: number;
   outputTokens: number;
@@ -24,77 +23,79 @@ export interface TtftBucketRow {
   unpricedAnswers: number;
 }
 
-/** One group × tokens/s bucket: how many answers fell in it. */
-export interface SpeedBucketRow {
+/** One group × figure × bucket: how many answers fell in it. */
+export interface BucketRow {
   keys: string[];
+  figure: 'ttft' | 'tps';
   bucket: number;
   answers: number;
 }
 
 // PostgreSQL answers bigint sums and counts as strings; SQLite as numbers.
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+const keysOf = (row: object, keys: UsageKeyColumn[]) =>
+  keys.map((key) => String((row as Record<string, unknown>)[key]));
 
 /**
- * Usage in SQL on both databases: two grouped scans of the range (sums with the TTFT histogram, and
- * the tokens/s histogram), so that no answer is loaded into memory, whatever the range holds.
+ * Usage in SQL on both databases, from the rollups kept as answers finish (db/answer-usage.ts): the
+ * sums per group, and the histograms per group, so a range costs days × bots × models rows, however
+ * many answers it holds.
  */
 export class UsageRepository {
   constructor(private readonly db: Db) {}
 
-  private scope(filter: UsageFilter) {
+  async sums(filter: UsageFilter, keys: UsageKeyColumn[]): Promise<SumRow[]> {
     let query = this.db
-      .selectFrom('answer_usage')
+      .selectFrom('usage_daily')
       .where('day', '>=', filter.from)
       .where('day', '<=', filter.to);
     if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
-    return query;
-  }
-
-  async ttftBuckets(filter: UsageFilter, keys: UsageKeyColumn[]): Promise<TtftBucketRow[]> {
-    const rows = await this.scope(filter)
-      .select([...keys, 'ttft_bucket'])
+    const rows = await query
+      .select(keys)
       .select((eb) => [
-        eb.fn.countAll().as('answers'),
+        eb.fn.sum('answers').as('answers'),
         eb.fn.sum('input_tokens').as('input_tokens'),
         eb.fn.sum('output_tokens').as('output_tokens'),
         eb.fn.sum('cached_input_tokens').as('cached_input_tokens'),
         eb.fn.sum('reasoning_tokens').as('reasoning_tokens'),
         eb.fn.sum('cost_micros').as('cost_micros'),
-        eb.fn.sum('unpriced').as('unpriced'),
+        eb.fn.sum('unpriced_answers').as('unpriced_answers'),
       ])
-      .groupBy([...keys, 'ttft_bucket'])
+      .groupBy(keys)
       .execute();
-    return rows.map((row) => {
-      const record = row as Record<string, unknown>;
-      return {
-        keys: keys.map((key) => String(record[key])),
-        bucket: row.ttft_bucket === null ? null : Number(row.ttft_bucket),
+    return rows
+      .map((row) => ({
+        keys: keysOf(row, keys),
         answers: num(row.answers),
         inputTokens: num(row.input_tokens),
         outputTokens: num(row.output_tokens),
         cachedInputTokens: num(row.cached_input_tokens),
         reasoningTokens: num(row.reasoning_tokens),
         costMicros: num(row.cost_micros),
-        unpricedAnswers: num(row.unpriced),
-      };
-    });
+        unpricedAnswers: num(row.unpriced_answers),
+      }))
+      .filter((row) => row.answers > 0);
   }
 
-  async speedBuckets(filter: UsageFilter, keys: UsageKeyColumn[]): Promise<SpeedBucketRow[]> {
-    const rows = await this.scope(filter)
-      .where('tps_bucket', 'is not', null)
-      .select([...keys, 'tps_bucket'])
-      .select((eb) => eb.fn.countAll().as('answers'))
-      .groupBy([...keys, 'tps_bucket'])
+  async buckets(filter: UsageFilter, keys: UsageKeyColumn[]): Promise<BucketRow[]> {
+    let query = this.db
+      .selectFrom('usage_buckets')
+      .where('day', '>=', filter.from)
+      .where('day', '<=', filter.to);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    const rows = await query
+      .select([...keys, 'figure', 'bucket'])
+      .select((eb) => eb.fn.sum('answers').as('answers'))
+      .groupBy([...keys, 'figure', 'bucket'])
       .execute();
-    return rows.map((row) => {
-      const record = row as Record<string, unknown>;
-      return {
-        keys: keys.map((key) => String(record[key])),
-        bucket: Number(row.tps_bucket),
+    return rows
+      .map((row) => ({
+        keys: keysOf(row, keys),
+        figure: row.figure,
+        bucket: Number(row.bucket),
         answers: num(row.answers),
-      };
-    });
+      }))
+      .filter((row) => row.answers > 0);
   }
 
   async botNames(ids: string[]): Promise<Map<string, string>> {

@@ -42,11 +42,11 @@ export class UsageService {
     const range = resolveRange(query, this.today());
     const filter = { ...range, ...(query.scope === 'me' ? { userId: viewer.id } : {}) };
     const keys: UsageKeyColumn[] = query.groupBy === 'day' ? ['day', 'model'] : [KEY_COLUMN[query.groupBy]];
-    const [ttftRows, speedRows] = await Promise.all([
-      this.usage.ttftBuckets(filter, keys),
-      this.usage.speedBuckets(filter, keys),
+    const [sumRows, bucketRows] = await Promise.all([
+      this.usage.sums(filter, keys),
+      this.usage.buckets(filter, keys),
     ]);
-    const groups = groupRows(ttftRows, speedRows);
+    const groups = groupRows(sumRows, bucketRows);
     const totals = emptyGroup();
     for (const group of groups.values()) mergeInto(totals, group);
     const rows = query.groupBy === 'day' ? this.dayRows(groups) : await this.keyedRows(query.groupBy, groups);

@@ -268,6 +268,42 @@ describe.each(['sqlite', 'postgres'] as const)('budgets on %s', (engine) => {
     expect((await admin.get(path)).body).toMatchObject({ monthlyUsd: 400, action: 'block' });
   });
 
+  it('refuses a whole compare before any provider call when the budget blocks', async () => {
+    const { client, ws, botId } = await freshUser();
+    await sendAndWait(ws, { botId, message: 'Spend first' });
+    await put(client, `/api/bots/${botId}/budget`, { monthlyUsd: 0.00001, action: 'block' });
+    double.reset();
+    const id = clientMessageId();
+    ws.send('compare', {
+      clientMessageId: id,
+      botId,
+      message: 'Both?',
+      models: ['openai/gpt-4o-mini', 'openai/gpt-4o'],
+    });
+    const refused = await ws.waitFor(
+      'error',
+      (event) => (event.payload as { clientMessageId?: string }).clientMessageId === id,
+    );
+    expect(refused.payload.code).toBe('budget_exceeded');
+    expect(double.requests).toHaveLength(0);
+    // Under the limit, each model of a compare is held and answers.
+    await put(client, `/api/bots/${botId}/budget`, { monthlyUsd: 5, action: 'block' });
+    const again = clientMessageId();
+    ws.send('compare', {
+      clientMessageId: again,
+      botId,
+      message: 'Both now',
+      models: ['openai/gpt-4o-mini', 'openai/gpt-4o'],
+    });
+    await expect
+      .poll(
+        () =>
+          ws.events.filter((event) => event.type === 'done' && event.payload.message.metadata.compareId)
+            .length,
+      )
+      .toBe(2);
+  });
+
   it('lets concurrent turns overspend by at most one answer', async () => {
     const { client, ws, botId, bot } = await freshUser();
     // The cost of one answer, measured on another bot with the same model, prompt and length.

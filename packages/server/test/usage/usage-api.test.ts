@@ -225,22 +225,50 @@ describe.each(['sqlite', 'postgres'] as const)('usage on %s', (engine) => {
     expect((await admin.get('/api/usage?from=2024-01-01&to=2025-02-04')).status).toBe(400);
   });
 
+  it('counts an answer once when its record is stored again (the sums follow the new record)', async () => {
+    const { db } = server.cachibot.database;
+    const answer = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('role', '=', 'assistant')
+      .where('status', '=', 'complete')
+      .where('metadata', 'like', '%gpt-4o-mini%')
+      .executeTakeFirstOrThrow();
+    const metadata = {
+      ...JSON.parse(answer.metadata),
+      model: 'openai/gpt-4o',
+      usage: { inputTokens: 7, outputTokens: 3, totalTokens: 10 },
+      costUsd: 0.000777,
+      ttftMs: 12_345,
+    };
+    const { TurnRepository } = await import('../../src/turns/turn-repository.ts');
+    await new TurnRepository(db).finishTurn(answer.turn_id as string, answer.chat_id, answer.id, [], {
+      content: answer.content,
+      status: 'complete',
+      metadata,
+      updatedAt: answer.updated_at,
+    });
+    const answers = await storedAnswers(db);
+    for (const groupBy of ['model', 'day', 'bot'] as const)
+      expectMatches((await report(admin, `${RANGE}&groupBy=${groupBy}&scope=all`)).rows, answers, groupBy);
+  });
+
   it('backfills the answers stored before the usage table existed', async () => {
     const before = await report(admin, `${RANGE}&groupBy=day&scope=all`);
     const { db } = server.cachibot.database;
     await server.stop();
-    // Undo migration 0030 on the stored data, then start again: the migration runs and backfills.
+    // Undo migrations 0030 and 0031 on the stored data, then start again: they run and backfill.
     const reopened = await (await import('../../src/db/database.ts')).openDatabase({
       dataDir: server.dataDir,
       databaseUrl: pg ? 'postgres://postgres@127.0.0.1:5432/test' : undefined,
       pgSchema: pg?.schema,
     });
     expect(db).not.toBe(reopened.db);
-    await reopened.db.schema.dropTable('answer_usage').execute();
-    await reopened.db.schema.dropTable('budgets').execute();
+    for (const table of ['usage_buckets', 'usage_daily', 'answer_usage', 'budgets'])
+      await reopened.db.schema.dropTable(table).execute();
     await reopened.db
       .deleteFrom('kysely_migration' as never)
-      .where('name' as never, '=', '0030_answer_usage_and_budgets' as never)
+      .where('name' as never, 'in', ['0030_answer_usage_and_budgets', '0031_usage_rollups'] as never)
       .execute();
     await reopened.close();
     server = await start();
