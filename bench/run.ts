@@ -24,6 +24,7 @@ import { runHistory } from './scenarios/history.ts';
 import { runIdleSockets } from './scenarios/idle-sockets.ts';
 import { runOverhead } from './scenarios/overhead.ts';
 import { runPersistence } from './scenarios/persistence.ts';
+import { runUsage } from './scenarios/usage.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench', 'results');
@@ -40,6 +41,7 @@ const runners: Record<ScenarioName, (ctx: BenchContext, options: BenchOptions) =
   'idle-sockets': (ctx, o) => runIdleSockets(ctx, o.idle),
   history: (ctx, o) => runHistory(ctx, o.history),
   persistence: (ctx, o) => runPersistence(ctx, o.persistence),
+  usage: (ctx, o) => runUsage(ctx, o.usage),
 };
 
 /**

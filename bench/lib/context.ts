@@ -3,13 +3,14 @@ import type { MachineInfo } from './machine.ts';
 import type { MachineLoad } from './proc.ts';
 import { ServerProcess, type ServerStartOptions } from './server-process.ts';
 
-export type ScenarioName = 'overhead' | 'concurrency' | 'idle-sockets' | 'history' | 'persistence';
+export type ScenarioName = 'overhead' | 'concurrency' | 'idle-sockets' | 'history' | 'persistence' | 'usage';
 export const SCENARIOS: ScenarioName[] = [
   'overhead',
   'concurrency',
   'idle-sockets',
   'history',
   'persistence',
+  'usage',
 ];
 
 export interface TargetCheck {

@@ -25,6 +25,10 @@ export interface HistoryOptions {
   firstPageSamples: number;
   turns: number;
 }
+export interface UsageOptions {
+  answers: number;
+  samples: number;
+}
 export interface PersistenceOptions {
   seconds: number;
   concurrency: number;
@@ -51,6 +55,7 @@ export interface BenchOptions {
   idle: IdleOptions;
   history: HistoryOptions;
   persistence: PersistenceOptions;
+  usage: UsageOptions;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -66,6 +71,7 @@ const USAGE = `npm run bench -- [options]
   --levels=1,10,100,500   concurrency: simultaneous turns (quick 1,10,100)
   --sockets=1000,10000    idle-sockets: socket counts (quick 1000)
   --messages=N            history: messages in the big chat (full 100000, quick 20000)
+  --answers=N             usage: stored answers of the measured user (full 100000, quick 20000)
   --persist-seconds=N     persistence: seconds of the saturation run (full 20, quick 6)
   --persist-concurrency=N persistence: closed-loop clients (default 16)
 `;
@@ -92,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       levels: { type: 'string' },
       sockets: { type: 'string' },
       messages: { type: 'string' },
+      answers: { type: 'string' },
       'persist-seconds': { type: 'string' },
       'persist-concurrency': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -137,6 +144,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       firstPageSamples: quick ? 100 : 300,
       turns: quick ? 20 : 50,
     },
+    usage: { answers: number(values.answers, quick ? 20_000 : 100_000), samples: quick ? 60 : 200 },
     persistence: {
       seconds: number(values['persist-seconds'], quick ? 5 : 20),
       concurrency: number(values['persist-concurrency'], 16),

@@ -8,6 +8,7 @@ import { SCENARIOS, type ScenarioFile, type ScenarioName } from './context.ts';
 import type { ProfileSummary } from './cpu-profile.ts';
 import { mark, ms, num, pct, table, times } from './markdown.ts';
 import type { Summary } from './stats.ts';
+import { usageSection } from './usage-report.ts';
 
 type Files = Partial<Record<ScenarioName, ScenarioFile>>;
 
@@ -504,6 +505,7 @@ npm run bench -- --help
     files['idle-sockets'] ? idleSection(files['idle-sockets']) : '',
     files.history ? historySection(files.history) : '',
     files.persistence ? persistenceSection(files.persistence) : '',
+    files.usage ? usageSection(files.usage, provenance(files.usage)) : '',
     analysis ? `${analysis}\n` : '',
     METHOD,
     profileSection(dir),
