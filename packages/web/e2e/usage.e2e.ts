@@ -83,6 +83,21 @@ describe('the usage page', () => {
     expect((await response.text()).split('\r\n')).toHaveLength(3 + 2);
   });
 
+  it('lets an admin set user budgets on the page, and lower but never raise their own', async () => {
+    await page.getByTestId('nav-usage').click();
+    const own = page.getByTestId('user-budgets').locator('tbody tr').filter({ hasText: 'ada' });
+    await own.waitFor();
+    await own.getByLabel('Budget of ada (USD per month)').fill('100');
+    await own.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => own.getByTestId('user-budget-spend').textContent()).toMatch(/of \$100\.00/);
+    await own.getByLabel('Budget of ada (USD per month)').fill('200');
+    await own.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => own.getByRole('alert').textContent()).toMatch(/never raise/);
+    await own.getByLabel('Budget of ada (USD per month)').fill('50');
+    await own.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => own.getByTestId('user-budget-spend').textContent()).toMatch(/of \$50\.00/);
+  });
+
   it('sets a budget in the bot editor; answers past 80 % carry the warning', async () => {
     await page.getByRole('button', { name: 'Edit bot Accountant' }).click();
     const budget = page.getByTestId('bot-budget');

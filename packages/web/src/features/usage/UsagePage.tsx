@@ -4,6 +4,7 @@ import { formatCost, formatDuration, formatTokens } from '../message-info/format
 import { byDayAndModel, type DayMetric, latencyByDay } from './chart-data.ts';
 import { UsageChart } from './UsageChart.tsx';
 import { UsageTable } from './UsageTable.tsx';
+import { UserBudgets } from './UserBudgets.tsx';
 import { type UsageFilter, usageCsvUrl } from './usage-api.ts';
 import { daysBetween, lastDays, thisMonth, utcDay } from './usage-dates.ts';
 import { type ReportState, useUsageReport } from './use-usage-report.ts';
@@ -29,6 +30,7 @@ function Loaded({
 /** META-03…05: cost, tokens and latency from the server's records, by day, model, bot and (admin) user. */
 export default function UsagePage() {
   const isAdmin = useSessionStore((state) => state.user?.role === 'admin');
+  const selfId = useSessionStore((state) => state.user?.id);
   const [filter, setFilter] = useState<UsageFilter>(() => ({ ...thisMonth(), scope: 'me' }));
   const [metric, setMetric] = useState<DayMetric>('cost');
   const days = useUsageReport(filter, 'day');
@@ -180,6 +182,7 @@ export default function UsagePage() {
           )}
         </Loaded>
       )}
+      {isAdmin && <UserBudgets selfId={selfId} />}
       <p className="muted usage-note">
         Days are UTC. Percentiles come from the stored answers, in buckets 10 % wide (within 5 % of the exact
         figure).

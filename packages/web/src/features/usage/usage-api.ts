@@ -1,4 +1,4 @@
-import type { Budget, BudgetBody, UsageGroupBy, UsageResponse } from '@cachibot/protocol';
+import type { Budget, BudgetBody, UsageGroupBy, UsageResponse, User } from '@cachibot/protocol';
 import { apiRequest } from '../../api/rest-client.ts';
 
 export interface UsageFilter {
@@ -24,4 +24,10 @@ export const budgetsApi = {
   setForBot: (botId: string, body: BudgetBody) =>
     apiRequest<Budget>('PUT', `/api/bots/${id(botId)}/budget`, { body }),
   removeFromBot: (botId: string) => apiRequest<void>('DELETE', `/api/bots/${id(botId)}/budget`),
+  ofUser: (userId: string) => apiRequest<Budget>('GET', `/api/users/${id(userId)}/budget`),
+  setForUser: (userId: string, body: BudgetBody) =>
+    apiRequest<Budget>('PUT', `/api/users/${id(userId)}/budget`, { body }),
+  removeFromUser: (userId: string) => apiRequest<void>('DELETE', `/api/users/${id(userId)}/budget`),
+  /** Admins: every user, to set their budgets. */
+  users: () => apiRequest<{ users: User[] }>('GET', '/api/users'),
 };
