@@ -32,6 +32,7 @@ import { LocalModelPool } from './models/local/local-model-pool.ts';
 import { ModelDirectory } from './models/model-directory.ts';
 import { registerModelRoutes } from './models/model-routes.ts';
 import { createProviderAdapters } from './models/providers.ts';
+import { createOpenAIModule } from './openai-api/openai-module.ts';
 import { Metrics, registerMetricsRoute, registerReadinessRoute } from './ops/metrics.ts';
 import { SecretBox } from './secrets/secret-box.ts';
 import { TeamTemplateRepository } from './templates/team-template-repository.ts';
@@ -209,6 +210,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerTemplateRoutes(app, templates, bots, authenticate);
   registerChatExportRoutes(app, new ChatExportService(db, chats, messages, bots), authenticate);
   usage.register(app, authenticate);
+  await createOpenAIModule({ db, engine, bots, chats, botProviders, models, log: app.log }).register(
+    app,
+    authenticate,
+  );
   const gateway = new WsGateway(
     { auth, chats, engine, log: app.log },
     {

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { answerTotals } from './answer-totals.ts';
+import { apiKeyMigrations } from './api-key-migrations.ts';
 import { usageMigrations } from './usage-migrations.ts';
 
 /** Migrations in code (not files) so they ship inside the package and run at start. */
@@ -279,7 +280,7 @@ const migrations: Record<string, Migration> = {
 };
 
 const provider: MigrationProvider = {
-  getMigrations: async () => ({ ...migrations, ...usageMigrations }),
+  getMigrations: async () => ({ ...migrations, ...usageMigrations, ...apiKeyMigrations }),
 };
 
 /**

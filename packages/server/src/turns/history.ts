@@ -15,7 +15,8 @@ export const estimateTokens = (text: string): number => Math.ceil(text.length / 
  * The conversation the model sees: the branch from the current question back to the root (`rows`,
  * leaf first, as `MessageRepository.branchRows` reads it), newest first until the context window
  * (minus room for the answer and the system prompt) is full. Answers without text (failed, cancelled
- * before a token) are left out; the current question is always kept.
+ * before a token) are left out; the current question is always kept. System messages (the
+ * instructions of an OpenAI-compatible API call, stored at the chat's root) come first.
  */
 export function buildHistory(
   rows: HistoryRow[],
@@ -29,15 +30,18 @@ export function buildHistory(
   const picked: ModelMessage[] = [];
   for (const row of rows) {
     const isCurrent = row.id === currentUserMessageId;
-    if (row.role !== 'user' && row.role !== 'assistant') continue;
     if (row.role === 'assistant' && !row.content) continue;
+    if (row.role === 'system' && !row.content) continue;
     const cost = estimateTokens(row.content);
     if (!isCurrent && cost > remaining) break;
     remaining -= cost;
     picked.push({ role: row.role, content: row.content });
   }
   picked.reverse();
-  // Providers such as Anthropic require the conversation to open with a user message.
-  while (picked.length > 1 && picked[0]?.role !== 'user') picked.shift();
-  return picked;
+  // Stored instructions (an API call's system message) lead, after the bot's prompt; providers such
+  // as Anthropic require the conversation after them to open with a user message.
+  const instructions = picked.filter((message) => message.role === 'system');
+  const conversation = picked.filter((message) => message.role !== 'system');
+  while (conversation.length > 1 && conversation[0]?.role !== 'user') conversation.shift();
+  return [...instructions, ...conversation];
 }

@@ -55,6 +55,7 @@ export function toPrompt(system: string | undefined, messages: ModelMessage[]): 
     if (typeof message.content !== 'string') throw new Error('History messages are plain text');
     if (message.role === 'user' || message.role === 'assistant')
       prompt.push({ role: message.role, content: [{ type: 'text', text: message.content }] });
+    else if (message.role === 'system') prompt.push({ role: 'system', content: message.content });
   }
   return prompt;
 }
