@@ -13,6 +13,7 @@ import { BotRepository } from './bots/bot-repository.ts';
 import { registerBotRoutes } from './bots/bot-routes.ts';
 import { BotService } from './bots/bot-service.ts';
 import { InProcessEventBus } from './bus/event-bus.ts';
+import { RedisEventBus } from './bus/redis-event-bus.ts';
 import { registerBranchRoutes } from './chats/branch-routes.ts';
 import { BranchService } from './chats/branch-service.ts';
 import { ChatExportService } from './chats/chat-export.ts';
@@ -117,9 +118,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
     ));
 
-  const bus = new InProcessEventBus((error, event) =>
-    app.log.error({ err: error, turnId: event.payload.turnId }, 'an event listener failed'),
-  );
+  // With Redis, live events and cancels cross instances; without it, one process is the whole world.
+  const redisBus = config.redisUrl
+    ? new RedisEventBus(config.redisUrl, instanceId, (error, what) => app.log.error({ err: error }, what))
+    : undefined;
+  const bus =
+    redisBus ??
+    new InProcessEventBus((error, event) =>
+      app.log.error({ err: error, turnId: event.payload.turnId }, 'an event listener failed'),
+    );
+  const redisUp = redisBus ? () => redisBus.ping() : undefined;
   const bots = new BotService(new BotRepository(db));
   const messages = new MessageRepository(db);
   const chats = new ChatService(db, new ChatRepository(db), messages, bots);
@@ -232,10 +240,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     instanceId,
     activeTurns: () => engine.activeTurns(),
     openSockets: () => gateway.openSockets(),
+    redisUp,
   });
   engine.onAnswerStored((message) => metrics.recordAnswer(message));
   registerMetricsRoute(app, metrics, config.metricsToken);
-  registerReadinessRoute(app, { db, accepting: () => engine.accepting });
+  registerReadinessRoute(app, { db, redisUp, accepting: () => engine.accepting });
   await registerWebRoutes(app, config.webDir);
 
   let closing: Promise<void> | undefined;
@@ -245,6 +254,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       gateway.close();
       await app.close();
       await database.close();
+      await redisBus?.close();
       await local.pool.close();
     })();
     return closing;

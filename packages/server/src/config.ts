@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   CACHIBOT_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
@@ -75,6 +76,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Set: turn events, cancels and readiness go through Redis, so several instances act as one. */
+  redisUrl?: string;
   logLevel: string;
   /** Provider id → settings, only for providers that are configured (key or base URL present). */
   providers: Record<string, ProviderSettings>;
@@ -169,6 +172,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     dataDir: path.resolve(env.CACHIBOT_DATA_DIR),
     databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
     providers: providerSettings(env),
     defaultModel: env.CACHIBOT_DEFAULT_MODEL,
@@ -238,6 +242,10 @@ const ENV_VARIABLE_DOCS = {
     meaning: 'where the embedded SQLite database (`cachibot.db`), the secret key and `models/` live',
   },
   DATABASE_URL: { meaning: '`postgres://…` switches storage to PostgreSQL (same schema, same behaviour)' },
+  REDIS_URL: {
+    meaning:
+      '`redis://…`: several instances on one PostgreSQL database act as one — live turn events and cancels cross instances (see docs/scaling.md)',
+  },
   LOG_LEVEL: { meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`' },
   OPENAI_API_KEY: { meaning: 'provider `openai` (Chat Completions), enabled by its key' },
   OPENAI_BASE_URL: { default: '`https://api.openai.com/v1`', meaning: 'base URL of provider `openai`' },

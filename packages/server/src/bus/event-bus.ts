@@ -9,6 +9,11 @@ export type TurnEventListener = (event: TurnEvent) => void;
 export interface EventBus {
   publish(event: TurnEvent): void;
   subscribe(chatId: string, listener: TurnEventListener): () => void;
+  /** Across instances (Redis): ask the instance that runs a turn to cancel it. */
+  requestCancel?(request: { turnId: string; userId: string }): void;
+  onCancelRequest?(handler: (request: { turnId: string; userId: string }) => void): void;
+  ping?(): Promise<boolean>;
+  close?(): Promise<void>;
 }
 
 export class InProcessEventBus implements EventBus {

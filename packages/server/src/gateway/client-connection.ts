@@ -7,6 +7,8 @@ const REPLAY_HIGH_WATER_BYTES = 512 * 1024;
 /** Turns whose last seq a socket remembers, and chats it follows: the oldest go first. */
 export const MAX_TRACKED_TURNS = 1_000;
 export const MAX_FOLLOWED_CHATS = 200;
+/** Live events held during one replay at most; beyond, the client's gap check asks for a resume. */
+const MAX_HELD_EVENTS = 100_000;
 
 /** The TCP socket under a `ws` WebSocket (not public API, hence optional). */
 type Corkable = {
@@ -73,10 +75,60 @@ export class ClientConnection {
     }
   }
 
-  /** Sends a turn event unless this socket already has it. */
+  /** Turns whose end this socket has had (a `done`, or a `resync` standing for it). */
+  private readonly ended = new Set<string>();
+  /** Chats whose live events wait while a replay of them runs (count of holds, events held). */
+  private readonly held = new Map<string, { holds: number; events: TurnEvent[] }>();
+
+  /**
+   * Holds this chat's live events until the returned function is called: a replay from the database
+   * goes out first, and what arrived meanwhile (from another instance) follows it, deduplicated.
+   */
+  hold(chatId: string): () => void {
+    const entry = this.held.get(chatId) ?? { holds: 0, events: [] };
+    entry.holds++;
+    this.held.set(chatId, entry);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--entry.holds > 0) return;
+      this.held.delete(chatId);
+      for (const event of entry.events) this.deliver(event);
+    };
+  }
+
+  /** The client says it has a turn up to `seq`: what follows is sent again, even if sent before. */
+  rewind(turnId: string, seq: number): void {
+    const last = this.lastSeq.get(turnId);
+    if (last !== undefined && last > seq) this.lastSeq.set(turnId, seq);
+  }
+
+  /** Sends a turn event unless this socket already has it; held while a replay of its chat runs. */
   deliver(event: TurnEvent): void {
+    const waiting = this.held.get(event.payload.chatId);
+    if (waiting) {
+      if (waiting.events.length < MAX_HELD_EVENTS) waiting.events.push(event);
+      return;
+    }
+    this.deliverReplay(event);
+  }
+
+  /** Sends a turn event of a replay (never held), unless this socket already has it. */
+  deliverReplay(event: TurnEvent): void {
     const { turnId, seq } = event.payload;
     const last = this.lastSeq.get(turnId);
+    if (event.type === 'done' && !this.ended.has(turnId)) {
+      this.ended.add(turnId);
+      if (this.ended.size > MAX_TRACKED_TURNS) this.ended.delete(this.ended.values().next().value as string);
+      // The end of a turn closed by recovery may reuse seqs this socket saw live from the instance
+      // that died: the stored message, as a snapshot, is what brings the client in line.
+      if (last !== undefined && seq <= last) {
+        const { chatId, botId } = event.payload;
+        this.send({ type: 'resync', payload: { chatId, turnId, botId, message: event.payload.message } });
+        return;
+      }
+    }
     if (last !== undefined && seq <= last) return;
     // Re-inserted so the map's order is least recently used first.
     this.lastSeq.delete(turnId);

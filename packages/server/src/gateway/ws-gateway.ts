@@ -196,7 +196,7 @@ export class WsGateway {
         return;
       }
       case 'cancel':
-        this.deps.engine.cancel(connection.userId, frame.payload.turnId);
+        await this.deps.engine.cancel(connection.userId, frame.payload.turnId);
         return;
       case 'resume': {
         if (!this.resumes.take(connection.userId))

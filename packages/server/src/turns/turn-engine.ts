@@ -12,6 +12,7 @@ import { toChat } from '../chats/chat-repository.ts';
 import type { ChatService } from '../chats/chat-service.ts';
 import { type MessageRepository, toMessage } from '../chats/message-repository.ts';
 import { isUniqueViolation } from '../db/database.ts';
+import { notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
 import { AnswerPersister } from './answer-persister.ts';
@@ -76,7 +77,7 @@ export class TurnEngine {
     this.capacity = new TurnCapacity(options);
     this.admission = new TurnAdmission({ ...deps, capacity: this.capacity });
     this.lifecycle = new TurnLifecycle(
-      { turns: deps.turns, capacity: this.capacity, log: deps.log },
+      { turns: deps.turns, capacity: this.capacity, log: deps.log, bus: deps.bus },
       {
         leaseMs: options.leaseMs ?? 30_000,
         eventRetentionMs: options.eventRetentionMs ?? 7 * 86_400_000,
@@ -87,6 +88,15 @@ export class TurnEngine {
 
   /** Closes the turns of processes that died, then keeps this process's leases fresh. */
   async start(): Promise<number> {
+    // A cancel for a turn of this instance, sent from another one; the owner's check still applies.
+    this.deps.bus.onCancelRequest?.((request) => {
+      if (!this.lifecycle.live.get(request.turnId)) return;
+      try {
+        this.lifecycle.cancel(request.userId, request.turnId);
+      } catch {
+        // Another user's turn: ignored, exactly like a local not_found.
+      }
+    });
     this.lifecycle.startLeases();
     return this.lifecycle.recoverInterruptedTurns();
   }
@@ -107,8 +117,13 @@ export class TurnEngine {
     return this.launch(await this.admission.admitRegenerate(userId, payload, receivedAt));
   }
 
-  cancel(userId: string, turnId: string): void {
-    this.lifecycle.cancel(userId, turnId);
+  /** Stops a turn, here or (through the bus) on the instance that runs it; another user's is `not_found`. */
+  async cancel(userId: string, turnId: string): Promise<void> {
+    if (this.lifecycle.live.get(turnId) || !this.deps.bus.requestCancel)
+      return this.lifecycle.cancel(userId, turnId);
+    const row = await this.deps.turns.findTurn(turnId);
+    if (row?.user_id !== userId) throw notFound('Turn');
+    if (row.status === 'running') this.deps.bus.requestCancel({ turnId, userId });
   }
 
   shutdown(graceMs: number): Promise<void> {

@@ -14,6 +14,12 @@ export interface Follower {
   follow(chatId: string, unsubscribe: () => void): void;
   /** Waits until the transport has room again (a slow reader must not be flooded by a replay). */
   drained?(): Promise<void>;
+  /** Delivers an event of the replay itself, past a hold (else `deliver` is used). */
+  deliverReplay?(event: TurnEvent): void;
+  /** Holds the chat's live events until released (they go out after the replay, deduplicated). */
+  hold?(chatId: string): () => void;
+  /** The client has the turn up to `seq`: later events go out again even if they were sent before. */
+  rewind?(turnId: string, seq: number): void;
 }
 
 export interface FollowDeps {
@@ -72,27 +78,51 @@ export async function followTurn(
   turnId: string | undefined,
   afterSeq: number,
 ): Promise<void> {
-  let live = turnId ? deps.live.get(turnId) : deps.live.latestOfChat(chatId);
-  // A named turn must belong to the (already authorised) chat: anything else is someone else's.
-  const named = turnId && !live ? await deps.turns.findTurn(turnId) : undefined;
-  if (turnId && (live ? live.init.chatId : named?.chat_id) !== chatId) throw notFound('Turn');
-  // A turn is committed just before it is registered live: look in memory again after the query.
-  if (named) live = deps.live.get(named.id);
+  // Subscribed before anything is read, and held until the replay is out: a live event (from this
+  // instance or, through Redis, another one) can neither fall between replay and live delivery nor
+  // overtake the replay.
   if (!follower.isFollowing(chatId)) {
     follower.follow(
       chatId,
       deps.bus.subscribe(chatId, (event) => follower.deliver(event)),
     );
   }
+  const release = follower.hold?.(chatId);
+  try {
+    await replay(follower, deps, chatId, turnId, afterSeq);
+  } finally {
+    release?.();
+  }
+}
+
+const replayOne = (follower: Follower, event: TurnEvent) =>
+  follower.deliverReplay ? follower.deliverReplay(event) : follower.deliver(event);
+
+async function replay(
+  follower: Follower,
+  deps: FollowDeps,
+  chatId: string,
+  turnId: string | undefined,
+  afterSeq: number,
+): Promise<void> {
+  let live = turnId ? deps.live.get(turnId) : deps.live.latestOfChat(chatId);
+  // A named turn must belong to the (already authorised) chat: anything else is someone else's.
+  const named = turnId && !live ? await deps.turns.findTurn(turnId) : undefined;
+  if (turnId && (live ? live.init.chatId : named?.chat_id) !== chatId) throw notFound('Turn');
+  // A turn is committed just before it is registered live: look in memory again after the query.
+  if (named) live = deps.live.get(named.id);
   if (live) {
     // Without a turn named, every running turn of the chat (a compare runs several) is followed.
     const running = turnId ? [] : deps.live.runningOfChat(chatId).filter((turn) => turn !== live);
-    for (const turn of [...running, live])
-      for (const event of coalesceDeltas(turn.eventsAfter(afterSeq))) follower.deliver(event);
+    for (const turn of [...running, live]) {
+      follower.rewind?.(turn.id, afterSeq);
+      for (const event of coalesceDeltas(turn.eventsAfter(afterSeq))) replayOne(follower, event);
+    }
     return;
   }
   const turn = named ?? (await deps.turns.latestTurnOfChat(chatId));
   if (!turn || turn.chat_id !== chatId) return;
+  follower.rewind?.(turn.id, afterSeq);
   await replayStored(follower, deps, turn, afterSeq);
 }
 
@@ -121,7 +151,7 @@ async function replayStored(
   const complete = events.length === lastSeq - afterSeq && events[0]?.payload.seq === afterSeq + 1;
   if (!complete) return sendResync(follower, deps, turn);
   for (const event of coalesceDeltas(events)) {
-    follower.deliver(event);
+    replayOne(follower, event);
     await follower.drained?.();
   }
 }

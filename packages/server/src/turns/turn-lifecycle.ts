@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Message, TurnEvent } from '@cachibot/protocol';
+import type { EventBus } from '../bus/event-bus.ts';
 import { toMessage } from '../chats/message-repository.ts';
 import type { TurnTable } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
@@ -56,7 +57,7 @@ export class TurnLifecycle {
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { turns: TurnRepository; capacity: TurnCapacity; log: Logger },
+    private readonly deps: { turns: TurnRepository; capacity: TurnCapacity; log: Logger; bus?: EventBus },
     private readonly options: LifecycleOptions,
   ) {
     this.instanceId = options.instanceId ?? newInstanceId();
@@ -157,6 +158,8 @@ export class TurnLifecycle {
         metadata,
         updatedAt: message.updatedAt,
       });
+      // Followers on any instance (through Redis) hear the end too; the stored log serves the rest.
+      for (const event of events) this.deps.bus?.publish(event);
       recovered++;
     }
     if (recovered > 0) this.deps.log.warn({ recovered }, 'marked interrupted turns as error');
