@@ -153,7 +153,8 @@ describe('a chat in the browser', () => {
 
   it('retries a failed answer as a second answer to the same question, not a second question', async () => {
     server.double.reset();
-    server.double.configureModel('gpt-4o-mini', { status: 500, failTimes: 1 }); // the first call fails
+    // The first call fails with an error that is not worth retrying (a retryable one is tried again at once).
+    server.double.configureModel('gpt-4o-mini', { status: 400, failTimes: 1 });
     await startNewChat(page);
     await pickModel(page, 'openai/gpt-4o-mini');
     const failed = await sendMessage(page, 'Is anyone there?');
@@ -166,8 +167,8 @@ describe('a chat in the browser', () => {
     await expect.poll(() => answerText(answer.first())).toBe(expectedText(20));
     const users = page.locator('[data-testid=message][data-role=user]');
     expect(await users.count()).toBe(1);
-    expect(await answer.count()).toBe(1); // the two answers share one slot: "2/2"
-    expect(await answer.first().locator('.sibling-nav').textContent()).toContain('2/2');
+    expect(await answer.count()).toBe(1); // the two answers share one place: "2 / 2"
+    expect(await answer.first().getByTestId('sibling-position').textContent()).toBe('2 / 2');
     expect(server.double.requests.map((request) => request.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
 
     // The server's record: one question, a failed and a good answer, both answering it.
