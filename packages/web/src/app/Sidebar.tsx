@@ -1,3 +1,4 @@
+import { ApiKeysButton } from '../features/api-keys/ApiKeysButton.tsx';
 import { logout } from '../features/auth/auth-actions.ts';
 import { BotList } from '../features/bots/BotList.tsx';
 import { ChatList } from '../features/chats/ChatList.tsx';
@@ -29,6 +30,7 @@ export function Sidebar() {
           {user?.username}
         </span>
         <UsageNavButton />
+        <ApiKeysButton />
         <button type="button" className="button small" onClick={() => void logout()}>
           Sign out
         </button>
