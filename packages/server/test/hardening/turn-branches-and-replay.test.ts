@@ -1,18 +1,10 @@
 import { expectedText, type OpenAIDouble, startOpenAIDouble } from '@cachibot/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiClient, setupAdmin } from '../support/api-client.ts';
+import { waitUntil } from '../support/deadlines.ts';
 import { removeDir, startServer, type TestServer } from '../support/server.ts';
 import { clientMessageId, coveredSeqs, sendAndWait, textOf } from '../support/turns.ts';
 import { WsClient } from '../support/ws-client.ts';
-
-/** Resolves once `condition` holds, checked every 50 ms; rejects after `deadlineMs`. */
-async function until(condition: () => boolean, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** What the provider was sent, as plain `role: text` lines (the system prompt left out). */
 const conversation = (messages: unknown[]) =>
@@ -154,7 +146,10 @@ describe('long answers replay (issue 11 point 7)', () => {
     await ws.close();
 
     // From the database log (once the turn has left memory), to ten readers at once.
-    await until(() => !server.cachibot.engine.lifecycle.live.get(turn.turnId), 30_000);
+    await waitUntil(
+      () => !server.cachibot.engine.lifecycle.live.get(turn.turnId),
+      'the turn to leave memory',
+    );
     const readers = await Promise.all(
       Array.from({ length: 10 }, () => WsClient.connect(server.wsUrl, admin.token as string)),
     );
@@ -182,7 +177,7 @@ describe('long answers replay (issue 11 point 7)', () => {
     const ws = await WsClient.connect(server.wsUrl, admin.token as string);
     const old = await sendAndWait(ws, { botId, message: 'Old news [[double tokens=4]]' });
     const recent = await sendAndWait(ws, { botId, message: 'Fresh news [[double tokens=4]]' });
-    await until(() => !server.cachibot.engine.lifecycle.live.get(old.turnId), 30_000);
+    await waitUntil(() => !server.cachibot.engine.lifecycle.live.get(old.turnId), 'the turn to leave memory');
     const { db } = server.cachibot.database;
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
     await db.updateTable('turns').set({ updated_at: eightDaysAgo }).where('id', '=', old.turnId).execute();
