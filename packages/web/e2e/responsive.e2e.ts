@@ -166,7 +166,7 @@ describe('quality bar: small screens, dark mode, accessibility', () => {
     expect(await wide.getByRole('form', { name: 'Write a message' }).count()).toBe(1);
     expect(await wide.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
 
-    // Focus order through the composer: message → model picker → send; focus is visibly outlined.
+    // Focus order through the composer: message → model picker → compare → send; focus is visibly outlined.
     const focused = () => wide.evaluate(() => document.activeElement?.getAttribute('data-testid'));
     await wide.getByTestId('message-input').fill('ready');
     await wide.getByTestId('message-input').focus();
@@ -177,7 +177,10 @@ describe('quality bar: small screens, dark mode, accessibility', () => {
       .evaluate((element) => getComputedStyle(element).outlineStyle);
     expect(outline).toBe('solid'); // the app's :focus-visible ring, not only the browser default
     await wide.keyboard.press('Tab');
+    expect(await focused()).toBe('compare-button');
+    await wide.keyboard.press('Tab');
     expect(await focused()).toBe('send-button');
+    await wide.keyboard.press('Shift+Tab');
     await wide.keyboard.press('Shift+Tab');
     await wide.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('message-input');

@@ -11,6 +11,7 @@ import { useWorkspace } from './use-workspace.ts';
 
 // Charts and tables load on first visit only: the first-load bundle stays small.
 const UsagePage = lazy(() => import('../features/usage/UsagePage.tsx'));
+const LeaderboardPage = lazy(() => import('../features/leaderboard/LeaderboardPage.tsx'));
 
 function MainPanel() {
   const mainView = useUiStore((state) => state.mainView);
@@ -22,6 +23,12 @@ function MainPanel() {
     return (
       <Suspense fallback={<p className="muted center">Loading usage…</p>}>
         <UsagePage />
+      </Suspense>
+    );
+  if (mainView.kind === 'leaderboard')
+    return (
+      <Suspense fallback={<p className="muted center">Loading the leaderboard…</p>}>
+        <LeaderboardPage />
       </Suspense>
     );
   if (!botId)

@@ -2,6 +2,7 @@ import { ApiKeysButton } from '../features/api-keys/ApiKeysButton.tsx';
 import { logout } from '../features/auth/auth-actions.ts';
 import { BotList } from '../features/bots/BotList.tsx';
 import { ChatList } from '../features/chats/ChatList.tsx';
+import { LeaderboardNavButton } from '../features/leaderboard/LeaderboardNavButton.tsx';
 import { UsageNavButton } from '../features/usage/UsageNavButton.tsx';
 import { useSessionStore } from '../stores/session-store.ts';
 import { useUiStore } from '../stores/ui-store.ts';
@@ -30,6 +31,7 @@ export function Sidebar() {
           {user?.username}
         </span>
         <UsageNavButton />
+        <LeaderboardNavButton />
         <ApiKeysButton />
         <button type="button" className="button small" onClick={() => void logout()}>
           Sign out

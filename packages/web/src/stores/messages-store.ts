@@ -9,6 +9,11 @@ export interface ChatMessages {
   nextCursor: string | null;
   status: 'idle' | 'loading' | 'loaded' | 'error';
   loadingOlder: boolean;
+  /**
+   * The leaf the user just switched to, shown while its `PATCH currentMessageId` is on its way; the
+   * chat's `currentMessageId` is the branch otherwise.
+   */
+  leafOverride?: string;
 }
 
 export const EMPTY_CHAT_MESSAGES: ChatMessages = {
@@ -44,6 +49,8 @@ interface MessagesState {
   appendDelta(chatId: string, messageId: string, delta: string): void;
   /** Shallow-merges fields; `metadata` is merged key by key. */
   patchMessage(chatId: string, messageId: string, patch: MessagePatch): void;
+  /** Shows another branch before the server confirms it; `undefined` goes back to the chat's own. */
+  setLeafOverride(chatId: string, leafId: string | undefined): void;
   removeChat(chatId: string): void;
   reset(): void;
 }
@@ -115,6 +122,12 @@ export const useMessagesStore = create<MessagesState>()((set) => ({
         byId: { ...chat.byId, [messageId]: { ...message, ...patch, metadata } },
       }));
     }),
+  setLeafOverride: (chatId, leafOverride) =>
+    set((state) =>
+      state.chats[chatId]?.leafOverride === leafOverride
+        ? state
+        : withChat(state, chatId, (chat) => ({ ...chat, leafOverride })),
+    ),
   removeChat: (chatId) =>
     set((state) => {
       const { [chatId]: _removed, ...rest } = state.chats;

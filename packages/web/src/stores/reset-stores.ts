@@ -1,3 +1,4 @@
+import { useCompareStore } from './compare-store.ts';
 import { useEntitiesStore } from './entities-store.ts';
 import { useMessagesStore } from './messages-store.ts';
 import { useModelsStore } from './models-store.ts';
@@ -13,4 +14,5 @@ export function resetUserStores(): void {
   useTurnsStore.getState().reset();
   useUiStore.getState().reset();
   useToastStore.getState().reset();
+  useCompareStore.getState().reset();
 }

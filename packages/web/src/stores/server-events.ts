@@ -128,11 +128,15 @@ function applyTurnStarted(
   const { userMessage, assistantMessageId, model, chat, turnId, chatId } = payload;
   const messages = useMessagesStore.getState();
   const turns = useTurnsStore.getState();
-  useEntitiesStore.getState().upsertChat(chat);
-  useEntitiesStore.getState().touchChat(chatId, userMessage.createdAt);
-  messages.upsertMessage(userMessage);
   // A message loaded by REST before a full replay restarts empty: every delta is about to come again.
   const existing = messages.chats[chatId]?.byId[assistantMessageId];
+  // A replayed start (after a reload) carries the chat as it was then: the branch shown since stays.
+  const known = useEntitiesStore.getState().chats[chatId];
+  useEntitiesStore
+    .getState()
+    .upsertChat(existing && known ? { ...chat, currentMessageId: known.currentMessageId } : chat);
+  useEntitiesStore.getState().touchChat(chatId, userMessage.createdAt);
+  messages.upsertMessage(userMessage);
   const placeholder: Message = {
     id: assistantMessageId,
     chatId,
@@ -142,9 +146,17 @@ function applyTurnStarted(
     parentId: userMessage.id,
     createdAt: existing?.createdAt ?? userMessage.createdAt,
     updatedAt: userMessage.createdAt,
-    metadata: { model, modelRequested: existing?.metadata.modelRequested ?? model },
+    metadata: {
+      model,
+      modelRequested: existing?.metadata.modelRequested ?? model,
+      // The answers of a compare show side by side from their first event on.
+      ...(payload.compareId ? { compareId: payload.compareId } : {}),
+    },
   };
   messages.upsertMessage(placeholder);
+  // A new turn moved the chat's branch to its answer (`chat.currentMessageId`): a switch the user made
+  // before it no longer applies.
+  if (!existing) messages.setLeafOverride(chatId, undefined);
   turns.patchTurn(turnId, { assistantMessageId, userMessageId: userMessage.id, model, status: 'running' });
   turns.unwatchChat(chatId);
 

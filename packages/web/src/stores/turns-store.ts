@@ -22,8 +22,11 @@ export interface TurnState {
 /** A message sent over the socket that has no `turn_started` yet. */
 export interface PendingSend {
   clientMessageId: string;
-  /** `regenerate` answers an existing user message again and shows no bubble of its own. */
-  kind: 'chat' | 'regenerate';
+  /**
+   * `regenerate` answers an existing user message again and shows no bubble of its own; `compare` asks
+   * one question of several models at once.
+   */
+  kind: 'chat' | 'regenerate' | 'compare';
   /** For `regenerate`: the answer being redone. */
   messageId?: string;
   botId: string;
@@ -31,8 +34,13 @@ export interface PendingSend {
   chatId?: string;
   text: string;
   model?: string;
-  /** For `chat`: the message it continues (the leaf of the branch on screen). */
-  replyToId?: string;
+  /** For `compare`: the 2–4 models that answer. */
+  models?: string[];
+  /**
+   * For `chat` and `compare`: the message it continues (the leaf of the branch on screen, or an edited
+   * question's parent); `null` starts a new first question (an edit of the first one).
+   */
+  replyToId?: string | null;
   createdAt: string;
   error?: ErrorInfo;
 }
@@ -118,7 +126,16 @@ export const useTurnsStore = create<TurnsState>()((set) => ({
   reset: () => set({ turns: {}, pending: {}, watchedChats: {} }),
 }));
 
-/** The running turn of a chat, if any (the newest when, unusually, two run). */
+/** Every running turn of a chat (a compare runs one per model). */
+export function runningTurnsOf(
+  turns: Record<string, TurnState>,
+  chatId: string | null | undefined,
+): TurnState[] {
+  if (!chatId) return [];
+  return Object.values(turns).filter((turn) => turn.chatId === chatId && turn.status === 'running');
+}
+
+/** The running turn of a chat, if any (the newest when several run, as in a compare). */
 export function runningTurnOf(
   turns: Record<string, TurnState>,
   chatId: string | null | undefined,

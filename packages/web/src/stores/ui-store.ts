@@ -2,7 +2,11 @@ import { create } from 'zustand';
 import type { ConnectionState } from '../api/socket.ts';
 
 /** What the main panel shows besides a chat. */
-export type MainView = { kind: 'chat' } | { kind: 'edit-bot'; botId: string | null } | { kind: 'usage' };
+export type MainView =
+  | { kind: 'chat' }
+  | { kind: 'edit-bot'; botId: string | null }
+  | { kind: 'usage' }
+  | { kind: 'leaderboard' };
 
 interface UiState {
   selectedBotId: string | null;
@@ -20,6 +24,8 @@ interface UiState {
   closeEditor(): void;
   /** The usage page (features/usage); choosing a chat or a bot leaves it. */
   showUsage(): void;
+  /** The personal model leaderboard from votes on compared answers (features/leaderboard). */
+  showLeaderboard(): void;
   setSidebarOpen(open: boolean): void;
   setShowArchived(show: boolean): void;
   setConnection(state: ConnectionState): void;
@@ -45,6 +51,7 @@ export const useUiStore = create<UiState>()((set) => ({
   editBot: (botId) => set({ mainView: { kind: 'edit-bot', botId }, sidebarOpen: false }),
   closeEditor: () => set({ mainView: { kind: 'chat' } }),
   showUsage: () => set({ mainView: { kind: 'usage' }, sidebarOpen: false }),
+  showLeaderboard: () => set({ mainView: { kind: 'leaderboard' }, sidebarOpen: false }),
   setSidebarOpen: (sidebarOpen) => set({ sidebarOpen }),
   setShowArchived: (showArchived) => set({ showArchived }),
   setConnection: (connection) => set({ connection }),

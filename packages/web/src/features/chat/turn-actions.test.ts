@@ -1,11 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRealtime } from '../../app/realtime.ts';
+import { useEntitiesStore } from '../../stores/entities-store.ts';
 import { useMessagesStore } from '../../stores/messages-store.ts';
 import { useTurnsStore } from '../../stores/turns-store.ts';
 import { FakeEnvironment, FakeSocket, ManualTimers } from '../../test/fake-socket.ts';
 import { makeChat, makeMessage, recordingTransport, turnEvent } from '../../test/fixtures.ts';
-import { setShownLeaf } from '../messages/shown-branch.ts';
-import { retryAnswer, retryTurn, sendChatMessage } from './turn-actions.ts';
+import {
+  cancelChatTurns,
+  retryAnswer,
+  retryTurn,
+  sendChatMessage,
+  sendCompare,
+  sendEditedQuestion,
+} from './turn-actions.ts';
 
 const question = makeMessage({ id: 'q', content: 'What is 2+2?' });
 const failed = makeMessage({
@@ -129,7 +136,10 @@ describe('a retry sent while the connection is down', () => {
 describe('a new question continues the branch on screen (issue 11 point 9)', () => {
   it('replies to the answer the conversation shows, not to the newest one', () => {
     const transport = recordingTransport();
-    setShownLeaf('chat-1', 'older-sibling');
+    const older = makeMessage({ id: 'older-sibling', role: 'assistant', parentId: 'q' });
+    const newer = makeMessage({ id: 'newer-sibling', role: 'assistant', parentId: 'q' });
+    useMessagesStore.getState().setLatestPage('chat-1', [question, older, newer], null);
+    useEntitiesStore.getState().upsertChat(makeChat({ currentMessageId: 'older-sibling' }));
     const id = sendChatMessage({ botId: 'bot-1', chatId: 'chat-1', text: 'And then?' });
     expect(transport.frames).toEqual([
       {
@@ -150,6 +160,83 @@ describe('a new question continues the branch on screen (issue 11 point 9)', () 
     const id = sendChatMessage({ botId: 'bot-1', text: 'Hello' });
     expect(transport.frames).toEqual([
       { type: 'chat', payload: { clientMessageId: id, botId: 'bot-1', message: 'Hello' } },
+    ]);
+  });
+});
+
+describe('edits and compares (issue 12)', () => {
+  const first = makeMessage({ id: 'q1', content: 'first' });
+  const answer = makeMessage({ id: 'a1', role: 'assistant', parentId: 'q1' });
+  const second = makeMessage({ id: 'q2', parentId: 'a1', content: 'second' });
+
+  it('sends an edited question as a reply to the original’s parent: its sibling', () => {
+    const transport = recordingTransport();
+    const id = sendEditedQuestion(second, 'bot-1', 'second, better', 'openai/gpt-4o');
+    expect(transport.frames).toEqual([
+      {
+        type: 'chat',
+        payload: {
+          clientMessageId: id,
+          botId: 'bot-1',
+          chatId: 'chat-1',
+          message: 'second, better',
+          model: 'openai/gpt-4o',
+          replyToId: 'a1',
+        },
+      },
+    ]);
+  });
+
+  it('sends an edit of the first question with replyToId null: a new root', () => {
+    const transport = recordingTransport();
+    sendEditedQuestion(first, 'bot-1', 'first, better');
+    expect(transport.frames[0]?.payload).toMatchObject({ chatId: 'chat-1', replyToId: null });
+    expect(transport.frames[0]?.payload).not.toHaveProperty('model');
+  });
+
+  it('sends one compare frame with the models, continuing the branch on screen', () => {
+    const transport = recordingTransport();
+    useMessagesStore.getState().removeChat('chat-1');
+    useMessagesStore.getState().setLatestPage('chat-1', [first, answer], null);
+    const id = sendCompare({
+      botId: 'bot-1',
+      chatId: 'chat-1',
+      text: 'Which is better?',
+      models: ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5'],
+    });
+    expect(transport.frames).toEqual([
+      {
+        type: 'compare',
+        payload: {
+          clientMessageId: id,
+          botId: 'bot-1',
+          chatId: 'chat-1',
+          message: 'Which is better?',
+          models: ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5'],
+          replyToId: 'a1',
+        },
+      },
+    ]);
+    expect(useTurnsStore.getState().pending[id]).toMatchObject({ kind: 'compare', text: 'Which is better?' });
+  });
+
+  it('stops every running turn of the chat (each answer of a compare)', () => {
+    const transport = recordingTransport();
+    for (const turnId of ['t1', 't2'])
+      useTurnsStore.getState().upsertTurn({
+        turnId,
+        chatId: 'chat-1',
+        botId: 'bot-1',
+        lastSeq: 1,
+        status: 'running',
+        fallbacks: [],
+        reasoning: '',
+        awaitingReplay: false,
+      });
+    cancelChatTurns('chat-1');
+    expect(transport.frames).toEqual([
+      { type: 'cancel', payload: { turnId: 't1' } },
+      { type: 'cancel', payload: { turnId: 't2' } },
     ]);
   });
 });

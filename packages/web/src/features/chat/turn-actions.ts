@@ -1,10 +1,11 @@
 import type { ClientFrame, Message } from '@cachibot/protocol';
 import { newClientMessageId } from '../../api/client-id.ts';
 import { getTransport } from '../../api/transport.ts';
+import { shownLeaf } from '../../stores/branch-state.ts';
 import { useMessagesStore } from '../../stores/messages-store.ts';
-import { type PendingSend, type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
+import { type PendingSend, runningTurnsOf, type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
 import { chosenModel, modelScope } from '../../stores/ui-store.ts';
-import { shownLeaf } from '../messages/shown-branch.ts';
+import { rememberModels } from '../branches/recent-models.ts';
 
 export interface SendInput {
   botId: string;
@@ -13,6 +14,16 @@ export interface SendInput {
   text: string;
   /** The picked model; null/absent = the chat's remembered model, else the bot's default. */
   model?: string | null;
+  /**
+   * The message it continues; absent = the leaf of the branch on screen. An edited question gives its
+   * original's parent (`null` for the first question): the edit becomes the original's sibling.
+   */
+  replyToId?: string | null;
+}
+
+export interface CompareInput extends Omit<SendInput, 'model'> {
+  /** 2–4 distinct model ids. */
+  models: string[];
 }
 
 function frameOf(send: PendingSend): ClientFrame {
@@ -20,20 +31,20 @@ function frameOf(send: PendingSend): ClientFrame {
     const payload = { clientMessageId: send.clientMessageId, messageId: send.messageId };
     return { type: 'regenerate', payload: send.model ? { ...payload, model: send.model } : payload };
   }
-  return {
-    type: 'chat',
-    payload: {
-      clientMessageId: send.clientMessageId,
-      botId: send.botId,
-      message: send.text,
-      ...(send.chatId ? { chatId: send.chatId } : {}),
-      ...(send.model ? { model: send.model } : {}),
-      ...(send.chatId && send.replyToId ? { replyToId: send.replyToId } : {}),
-    },
+  const common = {
+    clientMessageId: send.clientMessageId,
+    botId: send.botId,
+    message: send.text,
+    ...(send.chatId ? { chatId: send.chatId } : {}),
+    // A new chat has nothing to reply to; `null` (a new first question) is sent as such.
+    ...(send.chatId && send.replyToId !== undefined ? { replyToId: send.replyToId } : {}),
   };
+  if (send.kind === 'compare') return { type: 'compare', payload: { ...common, models: send.models ?? [] } };
+  return { type: 'chat', payload: { ...common, ...(send.model ? { model: send.model } : {}) } };
 }
 
 function dispatch(send: PendingSend): string {
+  rememberModels(send.models ?? (send.model ? [send.model] : []));
   useTurnsStore.getState().addPending(send);
   getTransport().sendTracked(send.clientMessageId, frameOf(send));
   return send.clientMessageId;
@@ -48,9 +59,28 @@ export function sendChatMessage(input: SendInput): string {
     chatId: input.chatId ?? undefined,
     text: input.text,
     model: input.model ?? undefined,
-    replyToId: shownLeaf(input.chatId),
+    replyToId: input.replyToId !== undefined ? input.replyToId : shownLeaf(input.chatId),
     createdAt: new Date().toISOString(),
   });
+}
+
+/** One question to 2–4 models at once (`compare`): their answers stream side by side. */
+export function sendCompare(input: CompareInput): string {
+  return dispatch({
+    clientMessageId: newClientMessageId(),
+    kind: 'compare',
+    botId: input.botId,
+    chatId: input.chatId ?? undefined,
+    text: input.text,
+    models: input.models,
+    replyToId: input.replyToId !== undefined ? input.replyToId : shownLeaf(input.chatId),
+    createdAt: new Date().toISOString(),
+  });
+}
+
+/** An edited question: a sibling of the original (same parent) with its own answer. */
+export function sendEditedQuestion(question: Message, botId: string, text: string, model?: string | null) {
+  return sendChatMessage({ botId, chatId: question.chatId, text, model, replyToId: question.parentId });
 }
 
 /** Answers the user message of `answer` again, optionally with another model (a sibling answer). */
@@ -80,6 +110,11 @@ function dispatchRegenerate(
 
 export function cancelTurn(turnId: string): void {
   getTransport().send({ type: 'cancel', payload: { turnId } });
+}
+
+/** Stops every running turn of a chat (all the answers of a compare). */
+export function cancelChatTurns(chatId: string): void {
+  for (const turn of runningTurnsOf(useTurnsStore.getState().turns, chatId)) cancelTurn(turn.turnId);
 }
 
 /** Asks for a chat's running turn (e.g. a message still `streaming` after a reload). */

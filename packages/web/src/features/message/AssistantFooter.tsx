@@ -1,18 +1,33 @@
 import type { Message } from '@cachibot/protocol';
+import type { ReactNode } from 'react';
+import { ForkButton } from '../branches/ForkButton.tsx';
+import { RegenerateMenu } from '../branches/RegenerateMenu.tsx';
+import { VoteButtons } from '../branches/VoteButtons.tsx';
 import { formatCost, formatTokens } from '../message-info/format.ts';
 import { BudgetWarning } from '../usage/BudgetWarning.tsx';
 
 interface Props {
   message: Message;
+  botId: string;
   infoOpen: boolean;
   infoId: string;
   onToggleInfo(): void;
-  onRegenerate?(): void;
-  siblings?: { index: number; count: number; onPrevious(): void; onNext(): void };
+  /** Answers the question again with the model picked in "Regenerate with…". */
+  onRegenerate?(model: string): void;
+  /** The ‹ n / m › control of the answer's versions, when it has siblings. */
+  siblings?: ReactNode;
 }
 
-/** The answering model, tokens and cost of an answer, with its Info and Regenerate buttons. */
-export function AssistantFooter({ message, infoOpen, infoId, onToggleInfo, onRegenerate, siblings }: Props) {
+/** The answering model, tokens and cost of an answer, with its votes, Regenerate, Fork and Info. */
+export function AssistantFooter({
+  message,
+  botId,
+  infoOpen,
+  infoId,
+  onToggleInfo,
+  onRegenerate,
+  siblings,
+}: Props) {
   const { model, usage, costUsd } = message.metadata;
   const finished = message.status !== 'streaming';
   return (
@@ -23,42 +38,18 @@ export function AssistantFooter({ message, infoOpen, infoId, onToggleInfo, onReg
       {finished && usage && <span className="muted">{formatTokens(usage.totalTokens)} tokens</span>}
       {finished && <span className="muted">{formatCost(costUsd)}</span>}
       {finished && message.metadata.budget && <BudgetWarning notice={message.metadata.budget} />}
-      {siblings && siblings.count > 1 && (
-        <span className="sibling-nav">
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Previous answer"
-            disabled={siblings.index === 0}
-            onClick={siblings.onPrevious}
-          >
-            ‹
-          </button>
-          <span aria-live="polite">
-            {siblings.index + 1}/{siblings.count}
-          </span>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Next answer"
-            disabled={siblings.index === siblings.count - 1}
-            onClick={siblings.onNext}
-          >
-            ›
-          </button>
-        </span>
-      )}
+      {siblings}
       <span className="footer-actions">
+        {finished && <VoteButtons message={message} />}
         {finished && onRegenerate && (
-          <button
-            type="button"
-            className="button small"
-            data-testid="regenerate-button"
-            onClick={onRegenerate}
-          >
-            Regenerate
-          </button>
+          <RegenerateMenu
+            botId={botId}
+            chatId={message.chatId}
+            answerModel={message.metadata.model}
+            onPick={onRegenerate}
+          />
         )}
+        {finished && <ForkButton message={message} botId={botId} />}
         <button
           type="button"
           className="button small"

@@ -96,7 +96,9 @@ describe('MessageBubble', () => {
 
   it('shows the user text as typed, never as Markdown', () => {
     render(<MessageBubble message={makeMessage({ content: '**not bold** <b>x</b>' })} botId="bot-1" />);
-    expect(screen.getByTestId('message').textContent).toBe('**not bold** <b>x</b>');
+    const bubble = screen.getByTestId('message');
+    expect(bubble.querySelector('.user-text')?.textContent).toBe('**not bold** <b>x</b>');
+    expect(bubble.querySelector('strong, b')).toBeNull();
     expect(screen.queryByTestId('message-info')).toBeNull();
   });
 });

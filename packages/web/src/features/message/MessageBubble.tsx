@@ -1,31 +1,73 @@
 import type { Message } from '@cachibot/protocol';
 import { memo, useId, useState } from 'react';
-import type { TurnState } from '../../stores/turns-store.ts';
+import type { SiblingSlots } from '../../stores/message-tree.ts';
+import { runningTurnOf, type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
 import { chosenModel, modelScope } from '../../stores/ui-store.ts';
-import { regenerateAnswer, retryAnswer } from '../chat/turn-actions.ts';
+import { ForkButton } from '../branches/ForkButton.tsx';
+import { MessageEditor } from '../branches/MessageEditor.tsx';
+import { regenerateAnswer, retryAnswer, sendEditedQuestion } from '../chat/turn-actions.ts';
 import { MessageInfoPanel } from '../message-info/MessageInfoPanel.tsx';
+import { SiblingNav } from '../messages/SiblingNav.tsx';
 import { AssistantFooter } from './AssistantFooter.tsx';
 import { Markdown } from './Markdown.tsx';
 import { MessageNotes } from './MessageNotes.tsx';
 import { ReasoningDisclosure } from './ReasoningDisclosure.tsx';
-
-export interface SiblingNav {
-  index: number;
-  count: number;
-  onPrevious(): void;
-  onNext(): void;
-}
 
 interface Props {
   message: Message;
   botId: string;
   /** The turn producing this answer, while this client follows it. */
   turn?: TurnState;
-  siblings?: SiblingNav;
+  /** The other versions at this place of the conversation (regenerated answers, edited questions). */
+  siblings?: SiblingSlots;
+  /** Shows the branch ending in this leaf (a sibling picked with ‹ ›). */
+  onSelectBranch?(leafId: string): void;
+}
+
+/** A sent question: its text as typed, with Edit (a sibling question), Fork and its versions. */
+function UserMessage({ message, botId, siblings, onSelectBranch }: Props) {
+  const [editing, setEditing] = useState(false);
+  const busy = useTurnsStore((state) => runningTurnOf(state.turns, message.chatId) !== undefined);
+  if (editing) {
+    return (
+      <MessageEditor
+        initialText={message.content}
+        busy={busy}
+        onCancel={() => setEditing(false)}
+        onSave={(text) => {
+          setEditing(false);
+          sendEditedQuestion(message, botId, text, chosenModel(modelScope(botId, message.chatId)));
+        }}
+      />
+    );
+  }
+  return (
+    <>
+      <p className="user-text">{message.content}</p>
+      <footer className="user-actions">
+        {siblings && onSelectBranch && (
+          <SiblingNav slots={siblings} noun="question" onSelect={onSelectBranch} />
+        )}
+        <span className="user-action-buttons">
+          <button
+            type="button"
+            className="button small"
+            data-testid="edit-message"
+            aria-label="Edit message"
+            onClick={() => setEditing(true)}
+          >
+            Edit
+          </button>
+          <ForkButton message={message} botId={botId} />
+        </span>
+      </footer>
+    </>
+  );
 }
 
 /** One message: the user's text as typed, or the assistant's Markdown with its record. */
-export const MessageBubble = memo(function MessageBubble({ message, botId, turn, siblings }: Props) {
+export const MessageBubble = memo(function MessageBubble(props: Props) {
+  const { message, botId, turn, siblings, onSelectBranch } = props;
   const infoId = useId();
   const [infoOpen, setInfoOpen] = useState(false);
   const isAssistant = message.role === 'assistant';
@@ -58,16 +100,20 @@ export const MessageBubble = memo(function MessageBubble({ message, botId, turn,
           <MessageNotes message={message} turn={turn} onRetry={() => retryAnswer(message, botId, model())} />
           <AssistantFooter
             message={message}
+            botId={botId}
             infoOpen={infoOpen}
             infoId={infoId}
             onToggleInfo={() => setInfoOpen((open) => !open)}
-            onRegenerate={() => regenerateAnswer(message, botId, model())}
-            siblings={siblings}
+            onRegenerate={(picked) => regenerateAnswer(message, botId, picked)}
+            siblings={
+              siblings &&
+              onSelectBranch && <SiblingNav slots={siblings} noun="answer" onSelect={onSelectBranch} />
+            }
           />
           {infoOpen && <MessageInfoPanel message={message} id={infoId} />}
         </>
       ) : (
-        <p className="user-text">{message.content}</p>
+        <UserMessage {...props} />
       )}
     </article>
   );

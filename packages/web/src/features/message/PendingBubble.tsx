@@ -30,6 +30,7 @@ export function PendingBubble({ send, connected }: { send: PendingSend; connecte
       ) : (
         <p className="message-note">
           {connected ? 'Sending…' : 'Waiting for the connection — it will be sent automatically'}
+          {send.kind === 'compare' && send.models && ` · to compare ${send.models.join(', ')}`}
         </p>
       )}
     </article>
