@@ -69,11 +69,18 @@ export async function registerOpenAIRoutes(app: FastifyInstance, deps: OpenAIRou
         data: await deps.models.list(callerOf(request).user.id),
       }));
 
-      v1.get('/models/*', async (request) => {
-        const id = (request.params as { '*': string })['*'];
+      // OpenAI clients encode the id's `/` (`openai%2Fgpt-4o`); typed by hand it is a second segment.
+      const retrieve = async (request: FastifyRequest, id: string) => {
         const found = (await deps.models.list(callerOf(request).user.id)).find((model) => model.id === id);
         if (!found) throw modelNotFound(id);
         return found;
+      };
+      v1.get('/models/:modelId', async (request) =>
+        retrieve(request, (request.params as { modelId: string }).modelId),
+      );
+      v1.get('/models/:provider/:name', async (request) => {
+        const { provider, name } = request.params as { provider: string; name: string };
+        return retrieve(request, `${provider}/${name}`);
       });
 
       v1.post('/chat/completions', async (request, reply) => {

@@ -137,6 +137,12 @@ describe.each(['sqlite', 'postgres'] as const)('the OpenAI-compatible API on %s'
     expect(await other.openai.models.retrieve('openai/gpt-4o-mini')).toMatchObject({
       id: 'openai/gpt-4o-mini',
     });
+    const typed = await fetch(`${server.url}/v1/models/openai/gpt-4o`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(await typed.json()).toMatchObject({ id: 'openai/gpt-4o', owned_by: 'openai' });
+    const ownBot = ownBots[0]?.id as string;
+    expect(await other.openai.models.retrieve(`bot:${ownBot}`)).toMatchObject({ id: `bot:${ownBot}` });
     const foreign = await failureOf(other.openai.models.retrieve(`bot:${adminBots[0]?.id}`));
     expect(foreign.status).toBe(404);
   });
@@ -285,6 +291,22 @@ describe.each(['sqlite', 'postgres'] as const)('the OpenAI-compatible API on %s'
     });
     const notJson = await post('model=x', 'application/x-www-form-urlencoded');
     expect(notJson.status).toBe(400);
+    const huge = await post(
+      JSON.stringify({
+        model: 'openai/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x'.repeat(1_100_000) }],
+      }),
+    );
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error).toMatchObject({ code: 'payload_too_large' });
+    const unknownUrl = await fetch(`${server.url}/v1/embeddings`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(unknownUrl.status).toBe(404);
+    expect((await unknownUrl.json()).error).toMatchObject({
+      code: 'unknown_url',
+      type: 'invalid_request_error',
+    });
 
     const endsWithAnswer = await failureOf(
       openai.chat.completions.create({
@@ -328,6 +350,56 @@ describe.each(['sqlite', 'postgres'] as const)('the OpenAI-compatible API on %s'
     });
     expect(extras.choices[0]?.message.content).toBe(expectedText(20));
     expect(double.requests[0]?.messages).toEqual([{ role: 'user', content: 'Hi there' }]);
+  });
+
+  it('answers hostile bodies and paths with a 4xx in OpenAI’s shape, never a 5xx', async () => {
+    const deep = (depth: number) =>
+      `{"model":"openai/gpt-4o-mini","messages":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const hostile: { body: string; type?: string }[] = [
+      { body: '{' },
+      { body: '"x"' },
+      { body: '[1,2]' },
+      { body: 'nul' },
+      { body: deep(10_000) },
+      { body: '{"__proto__":{"polluted":1},"model":"openai/gpt-4o-mini","messages":[]}' },
+      {
+        body: JSON.stringify({
+          model: 'openai/gpt-4o-mini',
+          messages: [{ role: 'user', content: 'a\u0000b' }],
+        }),
+      },
+      { body: JSON.stringify({ model: 7, messages: 'hi' }) },
+      { body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'robot', content: 'hi' }] }) },
+      { body: 'model=x', type: 'text/plain' },
+      { body: 'x'.repeat(1024 * 1024 + 1) },
+    ];
+    const shapes: string[] = [];
+    for (const { body, type } of hostile) {
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': type ?? 'application/json' },
+        body,
+      });
+      const answer = (await response.json()) as { error?: Record<string, unknown> };
+      shapes.push(`${response.status} ${Object.keys(answer.error ?? {}).join(',')}`);
+      expect(response.status, body.slice(0, 80)).toBeGreaterThanOrEqual(400);
+      expect(response.status, body.slice(0, 80)).toBeLessThan(500);
+    }
+    expect(new Set(shapes.map((shape) => shape.split(' ')[1]))).toEqual(new Set(['message,type,param,code']));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    for (const path of ['/v1/models/x%00y', `/v1/models/${'z'.repeat(5000)}`, '/v1/models/a/b%E0%A4%A']) {
+      const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+    }
+    for (const path of ['/v1/models', '/v1/models/openai/gpt-4o', '/v1/chat/completions']) {
+      const anonymous = await fetch(`${server.url}${path}`, {
+        method: path.endsWith('completions') ? 'POST' : 'GET',
+      });
+      expect(anonymous.status, path).toBe(401);
+      expect((await anonymous.json()).error).toMatchObject({ code: 'invalid_api_key' });
+    }
+    expect(double.requests).toHaveLength(0);
   });
 
   it('stores a request’s system message and earlier turns in a new chat, where the model sees them', async () => {
@@ -402,6 +474,16 @@ describe.each(['sqlite', 'postgres'] as const)('the OpenAI-compatible API on %s'
       expectedText(20),
     ]);
     expect(stored[3]?.metadata.model).toBe('openai/gpt-4o');
+    const otherBot = await botOf(client, '', 'openai/gpt-4o-mini');
+    const mismatch = await failureOf(
+      own.chat.completions.create(
+        { model: `bot:${otherBot}`, messages: [{ role: 'user', content: 'Third' }] },
+        { headers: { 'X-Cachibot-Chat-Id': chatId } },
+      ),
+    );
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.error).toMatchObject({ code: 'chat_of_another_bot', param: 'x-cachibot-chat-id' });
+    expect(double.requests).toHaveLength(2);
   });
 
   it('with store: false records the usage but keeps no text', async () => {

@@ -104,7 +104,12 @@ interface Owner {
   chats: string[];
   messages: string[];
   turns: string[];
+  /** Personal API keys (`/api/keys`), by id. */
+  keys: string[];
 }
+
+const createApiKey = async (client: ApiClient, name: string) =>
+  (await client.post('/api/keys', { name })).body.id as string;
 
 let admin: ApiClient;
 let alice: Owner;
@@ -156,6 +161,7 @@ beforeAll(async () => {
     chats: [turn.chatId, second.body.id],
     messages,
     turns: [turn.turnId],
+    keys: [await createApiKey(aliceClient, SECRET.title)],
   };
 
   const bobBot = (await bobClient.get('/api/bots')).body.bots[0].id as string;
@@ -172,6 +178,7 @@ beforeAll(async () => {
     chats: [bobTurn.chatId],
     messages: bobMessages,
     turns: [bobTurn.turnId],
+    keys: [],
   };
 });
 
@@ -182,7 +189,14 @@ afterAll(async () => {
 });
 
 const secretsIn = (text: string) => Object.values(SECRET).filter((secret) => text.includes(secret));
-const victimIds = () => [alice.userId, ...alice.bots, ...alice.chats, ...alice.messages, ...alice.turns];
+const victimIds = () => [
+  alice.userId,
+  ...alice.bots,
+  ...alice.chats,
+  ...alice.messages,
+  ...alice.turns,
+  ...alice.keys,
+];
 
 /** The victim's ids to put in a path parameter; an unknown parameter name fails the coverage test. */
 function victimIdsFor(param: string): string[] | undefined {
@@ -192,6 +206,7 @@ function victimIdsFor(param: string): string[] | undefined {
     userId: [alice.userId],
     messageId: alice.messages,
     turnId: alice.turns,
+    keyId: alice.keys,
   };
   return table[param] ?? PLAIN_PARAMS[param];
 }
@@ -256,6 +271,8 @@ describe(`REST: ${ID_ROUTES.length} id-taking route-methods of ${ROUTES.length} 
           // The answer first: routes on a message (a vote) take answers.
           messageId: [...bob.messages].reverse(),
           turnId: bob.turns,
+          // A throwaway key of the caller's: the control may revoke it.
+          keyId: key(route) === 'DELETE /api/keys/:keyId' ? [await createApiKey(caller, 'control key')] : [],
         };
         const [ownPath] = concretePaths(
           route.path,
