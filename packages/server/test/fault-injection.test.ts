@@ -26,7 +26,10 @@ beforeAll(async () => {
       OPENAI_API_KEY: 'k',
       OPENAI_BASE_URL: double.url,
       CACHIBOT_DEFAULT_MODEL: 'openai/gpt-4o-mini',
-      CACHIBOT_MAX_CONCURRENT_TURNS: '20',
+      // Ten lanes, one turn each at a time as the client sees it; a turn that has sent `done` may still
+      // hold its slot for a moment (the final write), so the cap is well above 10: admission is not
+      // what this test is about.
+      CACHIBOT_MAX_CONCURRENT_TURNS: '50',
       CACHIBOT_TURNS_PER_MINUTE: '10000',
       // Ten lanes reconnect after every cut: far above a person's rate, by design of this test.
       CACHIBOT_WS_UPGRADES_PER_SECOND: '10000',
