@@ -2,9 +2,11 @@ import type { ServerEvent, TurnEvent } from '@cachibot/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { makeChat, makeMessage, turnEvent } from '../test/fixtures.ts';
 import { branchOf } from './branch-state.ts';
+import { useCompareStore } from './compare-store.ts';
 import { useEntitiesStore } from './entities-store.ts';
 import { useMessagesStore } from './messages-store.ts';
 import { handleServerEvent, type ServerEventEffects } from './server-events.ts';
+import { useToastStore } from './toast-store.ts';
 import { useTurnsStore } from './turns-store.ts';
 
 /** Issue 12: the turns of a compare stream side by side through the one event path. */
@@ -14,6 +16,7 @@ function effects() {
   const acks: string[] = [];
   const value: ServerEventEffects = {
     requestResume: vi.fn(),
+    retryTurn: vi.fn(),
     acknowledgeSend: (id) => void acks.push(id),
     chatCreated: (chat) => void created.push(chat.id),
   };
@@ -58,6 +61,7 @@ const done = (turnId: string, answerId: string, seq: number, content: string) =>
 describe('the turns of a compare', () => {
   it('stream into their own answers, side by side, however their events interleave', () => {
     const fx = effects();
+    useCompareStore.getState().setModels('draft:bot-1', ['openai/gpt-4o', 'openai/gpt-4.1']);
     useTurnsStore.getState().addPending({
       clientMessageId: 'send-1',
       kind: 'compare',
@@ -83,6 +87,8 @@ describe('the turns of a compare', () => {
     expect(useTurnsStore.getState().pending).toEqual({});
     expect(fx.acks).toEqual(['send-1']);
     expect(fx.created).toEqual(['chat-1']);
+    // Compared from a new chat's draft: the chat it created goes on comparing the same models.
+    expect(useCompareStore.getState().picks).toEqual({ 'chat:chat-1': ['openai/gpt-4o', 'openai/gpt-4.1'] });
     const item = branchOf('chat-1').items[1];
     expect(item?.kind === 'compare' && item.answers.map((answer) => answer.id)).toEqual(['a1', 'a2']);
 
@@ -91,6 +97,20 @@ describe('the turns of a compare', () => {
     expect(useMessagesStore.getState().chats['chat-1']?.byId.a1?.content).toBe('First one!');
     expect(useTurnsStore.getState().turns.t1?.status).toBe('running');
     expect(useTurnsStore.getState().turns.t2?.status).toBe('finished');
+
+    // A failing column says which model failed, and offers no retry that would leave the compare.
+    apply(
+      fx.value,
+      turnEvent(
+        'error',
+        { turnId: 't1', chatId: 'chat-1', seq: 5 },
+        { code: 'provider_error', message: 'Upstream 500' },
+      ),
+    );
+    expect(useMessagesStore.getState().chats['chat-1']?.byId.a1?.status).toBe('error');
+    expect(useToastStore.getState().toasts.map((toast) => [toast.message, toast.retry])).toEqual([
+      ['openai/gpt-4o: Upstream 500', undefined],
+    ]);
   });
 
   it('a new turn drops the branch the user switched to; a replayed start after a reload keeps it', () => {

@@ -22,6 +22,8 @@ interface CompareState {
   toggleModel(scope: string, model: string): void;
   setModels(scope: string, models: string[]): void;
   clear(scope: string): void;
+  /** A draft's compare became a chat: the picks go with it, so the next message compares again. */
+  movePicks(from: string, to: string): void;
   setBlind(blind: boolean): void;
   reset(): void;
 }
@@ -47,6 +49,11 @@ export const useCompareStore = create<CompareState>()((set) => ({
     set((state) => {
       const { [scope]: _cleared, ...rest } = state.picks;
       return { picks: rest };
+    }),
+  movePicks: (from, to) =>
+    set((state) => {
+      const { [from]: moved, ...rest } = state.picks;
+      return moved ? { picks: { ...rest, [to]: moved } } : state;
     }),
   setBlind: (blind) => {
     try {

@@ -1,8 +1,10 @@
 import type { Chat, ErrorInfo, Message, ServerEvent, TurnEvent, TurnFields } from '@cachibot/protocol';
+import { useCompareStore } from './compare-store.ts';
 import { useEntitiesStore } from './entities-store.ts';
 import { useMessagesStore } from './messages-store.ts';
 import { showError } from './toast-store.ts';
 import { newTurn, type PendingSend, type TurnState, useTurnsStore } from './turns-store.ts';
+import { modelScope } from './ui-store.ts';
 
 /** What applying an event may need from the outside world (the socket, navigation, retries). */
 export interface ServerEventEffects {
@@ -164,7 +166,11 @@ function applyTurnStarted(
   if (!pending) return;
   turns.removePending(pending.clientMessageId);
   effects.acknowledgeSend(pending.clientMessageId);
-  if (!pending.chatId) effects.chatCreated?.(chat);
+  if (pending.chatId) return;
+  // The first message of a draft created the chat: a compare picked in the draft goes on in the chat.
+  if (pending.kind === 'compare')
+    useCompareStore.getState().movePicks(modelScope(pending.botId, null), modelScope(chat.botId, chat.id));
+  effects.chatCreated?.(chat);
 }
 
 /** The send this turn answers: by `clientMessageId` when the server echoes it, else by chat and text. */
@@ -190,8 +196,14 @@ function applyTurnError(payload: TurnFields & ErrorInfo, effects: ServerEventEff
       .getState()
       .patchMessage(payload.chatId, turn.assistantMessageId, { status: 'error', metadata: { error } });
   }
-  const retry = turn && effects.retryTurn ? () => effects.retryTurn?.(turn) : undefined;
-  showError(payload.message, retry);
+  // A compared answer failing is one column of several: the others go on, and a retry would answer the
+  // question again outside the compare, so its toast only tells.
+  const answer = turn?.assistantMessageId
+    ? useMessagesStore.getState().chats[payload.chatId]?.byId[turn.assistantMessageId]
+    : undefined;
+  const compared = Boolean(answer?.metadata.compareId);
+  const retry = turn && effects.retryTurn && !compared ? () => effects.retryTurn?.(turn) : undefined;
+  showError(compared ? `${answer?.metadata.model}: ${payload.message}` : payload.message, retry);
 }
 
 function applyLoneError(payload: LoneError, effects: ServerEventEffects): void {

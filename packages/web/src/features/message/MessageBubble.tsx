@@ -1,5 +1,5 @@
 import type { Message } from '@cachibot/protocol';
-import { memo, useId, useState } from 'react';
+import { memo, useEffect, useId, useRef, useState } from 'react';
 import type { SiblingSlots } from '../../stores/message-tree.ts';
 import { runningTurnOf, type TurnState, useTurnsStore } from '../../stores/turns-store.ts';
 import { chosenModel, modelScope } from '../../stores/ui-store.ts';
@@ -27,16 +27,29 @@ interface Props {
 /** A sent question: its text as typed, with Edit (a sibling question), Fork and its versions. */
 function UserMessage({ message, botId, siblings, onSelectBranch }: Props) {
   const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocusEdit = useRef(false);
   const busy = useTurnsStore((state) => runningTurnOf(state.turns, message.chatId) !== undefined);
+  // A cancelled edit gives the focus back to its Edit button.
+  useEffect(() => {
+    if (editing || !refocusEdit.current) return;
+    refocusEdit.current = false;
+    editButton.current?.focus();
+  }, [editing]);
   if (editing) {
     return (
       <MessageEditor
         initialText={message.content}
         busy={busy}
-        onCancel={() => setEditing(false)}
+        onCancel={() => {
+          refocusEdit.current = true;
+          setEditing(false);
+        }}
         onSave={(text) => {
           setEditing(false);
           sendEditedQuestion(message, botId, text, chosenModel(modelScope(botId, message.chatId)));
+          // The edit now goes on below: the conversation continues in the composer.
+          document.querySelector<HTMLElement>('[data-testid="message-input"]')?.focus();
         }}
       />
     );
@@ -50,6 +63,7 @@ function UserMessage({ message, botId, siblings, onSelectBranch }: Props) {
         )}
         <span className="user-action-buttons">
           <button
+            ref={editButton}
             type="button"
             className="button small"
             data-testid="edit-message"

@@ -96,6 +96,7 @@ describe('versions of answers and questions', () => {
     fireEvent.keyDown(screen.getByLabelText('Edited message'), { key: 'Escape' });
     expect(screen.queryByLabelText('Edited message')).toBeNull();
     expect(transport.frames).toEqual([]);
+    expect(document.activeElement).toBe(screen.getByTestId('edit-message'));
   });
 
   it('regenerates with a model picked from the answer’s menu: the chat’s, a fallback, or any', () => {
@@ -129,6 +130,24 @@ describe('versions of answers and questions', () => {
     fireEvent.click(within(question as HTMLElement).getByTestId('fork-chat'));
     await waitFor(() => expect(useUiStore.getState().selectedChatId).toBe('chat-2'));
     expect(rest.calls[0]?.body).toEqual({ messageId: 'q1' });
+  });
+});
+
+describe('a branch picked long ago', () => {
+  it('loads older pages until the leaf the chat remembers is there, then shows its branch', async () => {
+    const old = [user('q1', null), answer('a1', 'q1')];
+    const newer = [answer('a1b', 'q1'), user('q2', 'a1b'), answer('a2', 'q2')];
+    const rest = fakeRest({
+      'GET /api/chats/chat-1/messages': ({ url }: { url: URL }) => ({
+        body: url.searchParams.get('before') === 'page-2' ? { messages: old, nextCursor: null } : {},
+      }),
+    });
+    useMessagesStore.getState().setLatestPage('chat-1', newer, 'page-2');
+    useEntitiesStore.getState().upsertChat(makeChat({ currentMessageId: 'a1' }));
+    render(<MessageList botId="bot-1" chatId="chat-1" />);
+    await waitFor(() => expect(texts()).toEqual(['question q1', 'answer a1']));
+    expect(rest.calls.map((call) => call.path)).toEqual(['/api/chats/chat-1/messages']);
+    expect(screen.getByTestId('sibling-position').textContent).toBe('1 / 2');
   });
 });
 
