@@ -73,7 +73,9 @@ describe('branches and compare in the browser', () => {
   const answers = () => page.locator('[data-testid=message][data-role=assistant]');
   const questions = () => page.locator('[data-testid=message][data-role=user]');
   const columns = () => page.getByTestId('compare-column');
-  const column = (model: string) => page.locator(`[data-testid=compare-column][data-model-id="${model}"]`);
+  /** The column of `model` in the chat's first compare. */
+  const column = (model: string) =>
+    page.locator(`[data-testid=compare-column][data-model-id="${model}"]`).first();
   /** The chat as the server keeps it (its currentMessageId is the branch a reload shows). */
   async function storedChat(): Promise<Chat> {
     const response = await page.request.get(`/api/chats/${currentChatId(page)}`);
@@ -168,6 +170,45 @@ describe('branches and compare in the browser', () => {
       'user: And for a cache that expires entries?',
     ]);
     await expect.poll(() => page.getByTestId('compare-button').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('streams each column on its own: a hanging model holds up neither the other nor the next question, and stops alone; stacked on a phone', async () => {
+    server.double.configureModel('gpt-4o', { hang: true });
+    await page.getByTestId('compare-button').click();
+    await page.locator('[data-testid=compare-model-option][data-model-id="openai/gpt-4o-mini"]').click();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId('message-input').fill('Quick: Map or object?');
+    await page.getByTestId('message-input').press('Enter');
+    await expect.poll(() => page.getByTestId('compare-view').count()).toBe(2);
+    const view = page.getByTestId('compare-view').last();
+    const slow = view.locator('[data-testid=compare-column][data-model-id="openai/gpt-4o"]');
+    const quick = view.locator('[data-testid=compare-column][data-model-id="openai/gpt-4o-mini"]');
+    await quick.locator('xpath=self::*[@data-status="complete"]').waitFor();
+    expect(await slow.getAttribute('data-status')).toBe('streaming');
+    // The branch continues with the finished answer: the composer can send while the other column runs.
+    await quick.getByTestId('use-answer').click();
+    await page.getByTestId('send-button').waitFor();
+
+    await slow.getByTestId('compare-stop').click();
+    await slow.locator('xpath=self::*[@data-status="cancelled"]').waitFor();
+    await expect
+      .poll(() => server.double.requests.find((request) => request.model === 'gpt-4o')?.aborted)
+      .toBe(true);
+    expect(await quick.getAttribute('data-status')).toBe('complete');
+    expect(await answerText(quick)).toBe(ANSWERS['gpt-4o-mini']?.replace(/\*\*|`/g, ''));
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    try {
+      await expect
+        .poll(async () => {
+          const [top, bottom] = await Promise.all([slow.boundingBox(), quick.boundingBox()]);
+          // One above the other (the slow model was picked first), the same width.
+          return Boolean(top && bottom && bottom.y >= top.y + top.height && Math.abs(bottom.x - top.x) < 2);
+        })
+        .toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
   });
 
   it('counts a thumbs-up on a compared answer on the leaderboard', async () => {
