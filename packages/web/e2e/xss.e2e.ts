@@ -110,7 +110,9 @@ describe('hostile model output', () => {
 
     // The user's own text shows as text.
     const question = page.locator('[data-testid=message][data-role=user]').first();
-    expect(await question.textContent()).toBe('Show me <img src=x onerror=alert(7)> please');
+    expect(await question.locator('.user-text').textContent()).toBe(
+      'Show me <img src=x onerror=alert(7)> please',
+    );
     expect(
       await page.locator('[onerror], [onload], a[href^="javascript:" i], a[href^="data:" i]').count(),
     ).toBe(0);
