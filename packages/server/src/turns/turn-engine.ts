@@ -15,8 +15,6 @@ import { isUniqueViolation } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
-import { AnswerPersister } from './answer-persister.ts';
-import { LiveTurn } from './live-turn.ts';
 import { type Admission, TurnAdmission, type TurnHandle } from './turn-admission.ts';
 import type { BudgetGate } from './turn-budget.ts';
 import { TurnCapacity } from './turn-capacity.ts';
@@ -24,7 +22,7 @@ import { type Follower, followTurn } from './turn-follower.ts';
 import { type Logger, TurnLifecycle } from './turn-lifecycle.ts';
 import { buildTurnRows, type TurnPlan } from './turn-plan.ts';
 import type { NewTurnRows, TurnRepository } from './turn-repository.ts';
-import { runTurn } from './turn-run.ts';
+import { announceTurn, runTurn } from './turn-run.ts';
 
 export type { TurnHandle } from './turn-admission.ts';
 export type { Logger } from './turn-lifecycle.ts';
@@ -198,37 +196,11 @@ export class TurnEngine {
   /** Registers a stored turn live, announces it, and runs it detached. */
   private begin(plan: TurnPlan, rows: NewTurnRows, chat: Chat): TurnHandle {
     const { assistantMessage } = rows;
-    const turn = new LiveTurn(
-      {
-        id: plan.turnId,
-        userId: plan.userId,
-        chatId: plan.chat.id,
-        botId: plan.bot.id,
-        assistantMessageId: assistantMessage.id,
-      },
-      this.deps.bus,
-    );
-    this.lifecycle.live.add(turn);
-    const persister = new AnswerPersister(
-      this.deps.turns,
-      turn.id,
-      plan.chat.id,
-      assistantMessage.id,
-      { intervalMs: this.options.persistIntervalMs, bytes: this.options.persistBytes },
-      (error, failedWrites) =>
-        this.deps.log.error({ err: error, turnId: turn.id, failedWrites }, 'persisting a batch failed'),
-    );
-    // Acknowledged only after commit: turn_started follows the stored question.
-    const started = turn.record('turn_started', {
-      userMessage: toMessage(plan.userMessage),
-      assistantMessageId: assistantMessage.id,
-      model: plan.modelRequested,
-      chat,
-      clientMessageId: plan.clientMessageId,
-      ...(plan.compareId ? { compareId: plan.compareId } : {}),
+    const { turn, persister } = announceTurn(plan, rows, chat, {
+      ...this.deps,
+      ...this.options,
+      register: (live) => this.lifecycle.live.add(live),
     });
-    persister.add(started, '');
-    turn.publish(started);
     const runDeps = {
       ...this.deps,
       firstTokenTimeoutMs: this.options.firstTokenTimeoutMs,

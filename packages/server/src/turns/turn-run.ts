@@ -1,13 +1,16 @@
-import type { Message } from '@cachibot/protocol';
+import type { Chat, Message } from '@cachibot/protocol';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { MessageRepository } from '../chats/message-repository.ts';
+import { toMessage } from '../chats/message-repository.ts';
 import type { ModelDirectory } from '../models/model-directory.ts';
-import type { AnswerPersister } from './answer-persister.ts';
+import { AnswerPersister } from './answer-persister.ts';
 import { runAttempts } from './attempt-loop.ts';
 import { buildHistory } from './history.ts';
-import type { LiveTurn } from './live-turn.ts';
+import { LiveTurn } from './live-turn.ts';
 import { finishTurn } from './turn-finish.ts';
 import type { Logger } from './turn-lifecycle.ts';
 import type { TurnPlan } from './turn-plan.ts';
+import type { NewTurnRows, TurnRepository } from './turn-repository.ts';
 
 /** Messages of the branch the model may see at most (the context window usually stops it earlier). */
 const HISTORY_ROWS = 400;
@@ -92,4 +95,51 @@ export async function runTurn(
     log: deps.log,
     budget: plan.budget,
   });
+}
+
+export interface AnnounceDeps {
+  bus: EventBus;
+  turns: TurnRepository;
+  log: Logger;
+  persistIntervalMs: number;
+  persistBytes: number;
+  /** Puts the turn in the live registry before anything about it is published. */
+  register(turn: LiveTurn): void;
+}
+
+/** A stored turn made live: registered, given its persister, and announced with `turn_started`. */
+export function announceTurn(plan: TurnPlan, rows: NewTurnRows, chat: Chat, deps: AnnounceDeps) {
+  const { assistantMessage } = rows;
+  const turn = new LiveTurn(
+    {
+      id: plan.turnId,
+      userId: plan.userId,
+      chatId: plan.chat.id,
+      botId: plan.bot.id,
+      assistantMessageId: assistantMessage.id,
+    },
+    deps.bus,
+  );
+  deps.register(turn);
+  const persister = new AnswerPersister(
+    deps.turns,
+    turn.id,
+    plan.chat.id,
+    assistantMessage.id,
+    { intervalMs: deps.persistIntervalMs, bytes: deps.persistBytes },
+    (error, failedWrites) =>
+      deps.log.error({ err: error, turnId: turn.id, failedWrites }, 'persisting a batch failed'),
+  );
+  // Acknowledged only after commit: turn_started follows the stored question.
+  const started = turn.record('turn_started', {
+    userMessage: toMessage(plan.userMessage),
+    assistantMessageId: assistantMessage.id,
+    model: plan.modelRequested,
+    chat,
+    clientMessageId: plan.clientMessageId,
+    ...(plan.compareId ? { compareId: plan.compareId } : {}),
+  });
+  persister.add(started, '');
+  turn.publish(started);
+  return { turn, persister };
 }
