@@ -20,7 +20,6 @@ function loadChat() {
 describe('switching branches', () => {
   it('shows the picked branch at once and saves it as the chat’s currentMessageId', async () => {
     loadChat();
-    let answer: (() => void) | undefined;
     const rest = fakeRest({
       'PATCH /api/chats/chat-1': ({ body }: { body: unknown }) => ({
         body: makeChat({ currentMessageId: (body as { currentMessageId: string }).currentMessageId }),
@@ -29,7 +28,6 @@ describe('switching branches', () => {
     expect(branchOf('chat-1').leafId).toBe('a2');
     const saved = showBranch('chat-1', 'a1');
     expect(branchOf('chat-1').leafId).toBe('a1'); // before the server answered
-    answer?.();
     await saved;
     expect(rest.calls).toEqual([
       { method: 'PATCH', path: '/api/chats/chat-1', body: { currentMessageId: 'a1' } },
