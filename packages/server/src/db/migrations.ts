@@ -291,7 +291,15 @@ const provider: MigrationProvider = {
 export async function migrateToLatest(db: Kysely<unknown>, pgSchema?: string): Promise<void> {
   // Kysely looks for its migration tables in any schema unless told which: another schema's tables
   // in the same database would make it skip creating ours.
-  const migrator = new Migrator({ db, provider, ...(pgSchema ? { migrationTableSchema: pgSchema } : {}) });
+  // Migrations are additive and independent, and numbered by area (0010 turns, 0020 templates, 0030
+  // usage, 0040 API keys): one added later with a lower number still runs on a database that has the
+  // higher ones.
+  const migrator = new Migrator({
+    db,
+    provider,
+    allowUnorderedMigrations: true,
+    ...(pgSchema ? { migrationTableSchema: pgSchema } : {}),
+  });
   for (;;) {
     const { error, results } = await migrator.migrateUp();
     const failed = results?.find((result) => result.status === 'Error');
