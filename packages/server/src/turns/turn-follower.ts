@@ -126,12 +126,34 @@ async function replay(
   await replayStored(follower, deps, turn, afterSeq);
 }
 
+/** How long a resume of a turn running on another instance waits for its next batch to be stored. */
+const REMOTE_BATCH_WAIT_MS = 3_000;
+
+/**
+ * A turn running on another instance is stored in batches; its live events (through Redis) run ahead of
+ * them. A client that needs events after the stored end waits for the next batch, which holds them,
+ * instead of getting a snapshot of an answer still streaming.
+ */
+async function awaitNewerBatch(deps: FollowDeps, turn: TurnTable, afterSeq: number): Promise<TurnTable> {
+  const deadline = Date.now() + REMOTE_BATCH_WAIT_MS;
+  let current = turn;
+  while (current.status === 'running' && Number(current.last_seq) <= afterSeq && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    current = (await deps.turns.findTurn(turn.id)) ?? current;
+  }
+  return current;
+}
+
 async function replayStored(
   follower: Follower,
   deps: FollowDeps,
-  turn: TurnTable,
+  stored: TurnTable,
   afterSeq: number,
 ): Promise<void> {
+  const turn =
+    stored.status === 'running' && Number(stored.last_seq) <= afterSeq
+      ? await awaitNewerBatch(deps, stored, afterSeq)
+      : stored;
   const lastSeq = Number(turn.last_seq);
   if (lastSeq < afterSeq) {
     // The client saw events the database never stored (a crash between batches): only a snapshot
