@@ -13,6 +13,7 @@ import {
   SqliteAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
+  sql,
 } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors.ts';
@@ -99,10 +100,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
     ? openPostgres(options.databaseUrl, options.pgSchema)
     : openSqlite(options.dataDir, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
-    await migrateToLatest(
-      opened.db as unknown as Kysely<unknown>,
-      options.databaseUrl ? options.pgSchema : undefined,
-    );
+    // PostgreSQL: Kysely's migration tables live in our schema — the one given, else the connection's
+    // current one (a search_path in DATABASE_URL) — never "whichever schema has them".
+    const schema = options.databaseUrl
+      ? (options.pgSchema ??
+        (await sql<{ schema: string }>`select current_schema() as schema`.execute(opened.db)).rows[0]?.schema)
+      : undefined;
+    await migrateToLatest(opened.db as unknown as Kysely<unknown>, schema);
   } catch (error) {
     await opened.close();
     throw error;
