@@ -1,5 +1,6 @@
 import type { Bot } from '@cachibot/protocol';
 import type { Db } from '../db/database.ts';
+import { decodeListCursor, encodeListCursor } from '../db/list-cursor.ts';
 import type { BotTable } from '../db/schema.ts';
 
 export const toBot = (row: BotTable): Bot => ({
@@ -26,24 +27,13 @@ export interface BotListKey {
   id: string;
 }
 
-/** The opaque `cursor` of the bot list: its key as base64url JSON (clients must not build one). */
 export function encodeBotCursor(key: BotListKey): string {
-  return Buffer.from(JSON.stringify(['bots', key.isDefault, key.createdAt, key.id])).toString('base64url');
+  return encodeListCursor('bots', { flag: key.isDefault, time: key.createdAt, id: key.id });
 }
 
-/** The key of a cursor this list handed out, or null for anything else. */
 export function decodeBotCursor(cursor: string): BotListKey | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 4 || value[0] !== 'bots') return null;
-    const [, isDefault, createdAt, id] = value as unknown[];
-    if ((isDefault !== 0 && isDefault !== 1) || typeof createdAt !== 'string' || typeof id !== 'string')
-      return null;
-    if (createdAt.length > 40 || id.length > 100 || (createdAt + id).includes('\u0000')) return null;
-    return { isDefault, createdAt, id };
-  } catch {
-    return null;
-  }
+  const key = decodeListCursor('bots', cursor);
+  return key && { isDefault: key.flag, createdAt: key.time, id: key.id };
 }
 
 export class BotRepository {

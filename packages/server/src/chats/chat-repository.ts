@@ -1,5 +1,6 @@
 import type { Chat } from '@cachibot/protocol';
 import type { Db } from '../db/database.ts';
+import { decodeListCursor, encodeListCursor } from '../db/list-cursor.ts';
 import type { ChatTable } from '../db/schema.ts';
 
 export const toChat = (row: ChatTable): Chat => ({
@@ -31,24 +32,13 @@ export interface ChatListKey {
   id: string;
 }
 
-/** The opaque `cursor` of a chat list: its key as base64url JSON (clients must not build one). */
 export function encodeChatCursor(key: ChatListKey): string {
-  return Buffer.from(JSON.stringify(['chats', key.pinned, key.updatedAt, key.id])).toString('base64url');
+  return encodeListCursor('chats', { flag: key.pinned, time: key.updatedAt, id: key.id });
 }
 
-/** The key of a cursor a chat list handed out, or null for anything else. */
 export function decodeChatCursor(cursor: string): ChatListKey | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 4 || value[0] !== 'chats') return null;
-    const [, pinned, updatedAt, id] = value as unknown[];
-    if ((pinned !== 0 && pinned !== 1) || typeof updatedAt !== 'string' || typeof id !== 'string')
-      return null;
-    if (updatedAt.length > 40 || id.length > 100 || (updatedAt + id).includes('\u0000')) return null;
-    return { pinned, updatedAt, id };
-  } catch {
-    return null;
-  }
+  const key = decodeListCursor('chats', cursor);
+  return key && { pinned: key.flag, updatedAt: key.time, id: key.id };
 }
 
 export class ChatRepository {
